@@ -1,0 +1,1 @@
+"""Build-time generator: probes the C headers and renders the cffi sources."""

@@ -1,0 +1,34 @@
+"""Hand-written cffi declarations, one module per C header (or header family).
+
+Each module defines:
+  HEADERS        the catalogue headers it needs; if any is missing on the build
+                 machine the module is left out and its feature flag is absent
+  TYPES          struct and typedef declarations for the cdef
+  FUNCTIONS      function prototypes for the cdef
+  CUSTOMIZATIONS C helpers compiled into the module (may be empty)
+
+Constants are never declared here: the generator finds them in the headers.
+The order of MODULES is the order of the cdef; types used by later modules
+come first.
+"""
+import importlib
+
+MODULES = (
+    "socket",     # sockaddr, msghdr, the socket syscalls: everything uses them
+    "unistd",     # close, dup, poll, host name
+    "inet",       # IPv4 and IPv6 addresses
+    "un",         # AF_UNIX
+    "netdb",      # name resolution
+    "netif",      # interface names and indexes
+    "netlink",    # AF_NETLINK
+    "packet",     # AF_PACKET
+    "can",        # AF_CAN (raw, BCM, ISO-TP, J1939)
+    "tipc",       # AF_TIPC
+    "alg",        # AF_ALG
+    "vsock",      # AF_VSOCK
+    "qrtr",       # AF_QIPCRTR
+)
+
+
+def load():
+    return [importlib.import_module("." + name, __name__) for name in MODULES]

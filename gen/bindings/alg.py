@@ -1,0 +1,15 @@
+HEADERS = ("linux/if_alg.h",)
+
+TYPES = """
+struct sockaddr_alg {
+    uint16_t salg_family;
+    uint8_t salg_type[14];
+    uint32_t salg_feat;
+    uint32_t salg_mask;
+    uint8_t salg_name[...];
+    ...;
+};
+"""
+
+FUNCTIONS = ""
+CUSTOMIZATIONS = ""

@@ -1,0 +1,198 @@
+"""What sockcffi looks for in the system headers.
+
+This file says *where* to look and *how to classify* what is found; it never
+says which names exist.  The names and their values come from the compiler
+(see ``probe.py``): a group whose headers are missing simply finds nothing.
+"""
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+
+@dataclass(frozen=True)
+class Header:
+    """A header the probe tries to include.
+
+    ``requires`` are headers that must precede it (kernel uapi headers are not
+    all self-contained).  Every header is optional: one that does not
+    preprocess on the build machine is left out, with the groups needing it.
+    """
+    path: str
+    requires: Tuple[str, ...] = ()
+
+
+# Included first in every probe and in the compiled module.  They define no
+# group of their own but make some group macros expand: sys/ioctl.h gives
+# _IO() for IOCTL_VM_SOCKETS_*, and _GNU_SOURCE (set by the renderer) unlocks
+# EAI_NODATA and SCM_CREDENTIALS in glibc.
+PRELUDE = ("sys/types.h", "stdint.h", "string.h", "errno.h", "unistd.h",
+           "fcntl.h", "poll.h", "sys/ioctl.h", "sys/uio.h")
+
+# Order matters: glibc headers before kernel uapi headers, and each header
+# after what it requires, so one translation unit can hold them all.
+HEADERS = (
+    Header("sys/socket.h"),
+    Header("sys/un.h"),
+    Header("netinet/in.h"),
+    Header("netinet/tcp.h"),
+    Header("netinet/udp.h"),
+    Header("netdb.h"),
+    Header("net/if.h"),
+    Header("net/ethernet.h"),
+    Header("arpa/inet.h"),
+    Header("linux/can.h"),
+    Header("linux/can/raw.h", ("linux/can.h",)),
+    Header("linux/can/bcm.h", ("linux/can.h",)),
+    Header("linux/can/isotp.h", ("linux/can.h",)),
+    Header("linux/can/j1939.h", ("linux/can.h",)),
+    Header("linux/tipc.h"),
+    Header("linux/rds.h"),
+    Header("linux/netlink.h"),
+    Header("linux/vm_sockets.h"),
+    Header("linux/if_packet.h"),
+    Header("linux/if_ether.h"),
+    Header("linux/if_alg.h"),
+    Header("linux/qrtr.h"),
+    Header("linux/errqueue.h"),
+    Header("linux/net_tstamp.h"),
+    Header("bluetooth/bluetooth.h"),
+    Header("bluetooth/rfcomm.h", ("bluetooth/bluetooth.h",)),
+    Header("bluetooth/l2cap.h", ("bluetooth/bluetooth.h",)),
+    Header("bluetooth/hci.h", ("bluetooth/bluetooth.h",)),
+    Header("bluetooth/sco.h", ("bluetooth/bluetooth.h",)),
+)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A family of constants, recognised by name.
+
+    ``prefixes``: a name belongs to the group whose prefix is the longest
+    match; an entry not ending in ``_`` is an exact name.  ``headers``: the
+    group exists only when at least one of them is present.  ``level``: the
+    ``getsockopt`` level the group's options belong to.  ``values``: a regular
+    expression for names in the group that are option *values* or flags, not
+    options, and so have no level.
+    """
+    name: str
+    prefixes: Tuple[str, ...]
+    headers: Tuple[str, ...]
+    level: Optional[str] = None
+    values: Optional[str] = None
+
+
+GROUPS = (
+    Group("address_family", ("AF_",), ("sys/socket.h",)),
+    Group("protocol_family", ("PF_",), ("sys/socket.h",)),
+    Group("socket_type", ("SOCK_",), ("sys/socket.h",)),
+    Group("socket_option", ("SO_",), ("sys/socket.h",), "SOL_SOCKET"),
+    Group("socket_level", ("SOL_",), ("sys/socket.h",)),
+    Group("control_message", ("SCM_",), ("sys/socket.h",), "SOL_SOCKET"),
+    Group("message_flag", ("MSG_",), ("sys/socket.h",)),
+    Group("shutdown", ("SHUT_",), ("sys/socket.h",)),
+    Group("listen_backlog", ("SOMAXCONN",), ("sys/socket.h",)),
+    Group("ip_protocol", ("IPPROTO_",), ("netinet/in.h",)),
+    Group("ip_port", ("IPPORT_",), ("netinet/in.h", "netdb.h")),
+    Group("inet_address", ("INADDR_",), ("netinet/in.h",)),
+    Group("ip_option", ("IP_",), ("netinet/in.h",), "IPPROTO_IP",
+          r"IP_(PMTUDISC_|DEFAULT_MULTICAST_|MAX_MEMBERSHIPS$|RECVERR_RFC)"),
+    Group("ipv6_option", ("IPV6_",), ("netinet/in.h",), "IPPROTO_IPV6",
+          r"IPV6_(PMTUDISC_|PREFER_SRC_|RTHDR_TYPE_|RTHDR_(LOOSE|STRICT)$)"),
+    Group("addrinfo_error", ("EAI_",), ("netdb.h",)),
+    Group("addrinfo_flag", ("AI_",), ("netdb.h",)),
+    Group("nameinfo_flag", ("NI_",), ("netdb.h",)),
+    Group("tcp_option", ("TCP_",), ("netinet/tcp.h",), "IPPROTO_TCP",
+          r"TCP_(ESTABLISHED|SYN_|FIN_|TIME_WAIT|CLOSE|LAST_ACK|LISTEN|"
+          r"CLOSING|CA_|MSS$|MAXWIN|MAX_WINSHIFT|MD5SIG_|REPAIR_(ON|OFF)|"
+          r"NO_QUEUE|RECV_QUEUE|SEND_QUEUE|QUEUES_NR|COOKIE_|S_DATA_|"
+          r"TIMESTAMP$|NLA_|AO_)"),
+    Group("udp_option", ("UDP_",), ("netinet/udp.h",), "IPPROTO_UDP",
+          r"UDP_ENCAP_"),
+    Group("udplite_option", ("UDPLITE_",), ("netinet/udp.h",),
+          "IPPROTO_UDPLITE"),
+    Group("can", ("CAN_",), ("linux/can.h",)),
+    Group("can_raw_option", ("CAN_RAW_",), ("linux/can/raw.h",),
+          "SOL_CAN_RAW"),
+    Group("can_bcm", ("CAN_BCM_",), ("linux/can/bcm.h",)),
+    Group("can_isotp", ("CAN_ISOTP_",), ("linux/can/isotp.h",),
+          "SOL_CAN_ISOTP",
+          r"CAN_ISOTP_(?!(OPTS|RECV_FC|TX_STMIN|RX_STMIN|LL_OPTS)$)"),
+    Group("can_j1939", ("J1939_",), ("linux/can/j1939.h",)),
+    Group("can_j1939_option", ("SO_J1939_",), ("linux/can/j1939.h",),
+          "SOL_CAN_J1939"),
+    Group("can_j1939_message", ("SCM_J1939_",), ("linux/can/j1939.h",),
+          "SOL_CAN_J1939"),
+    Group("tipc", ("TIPC_",), ("linux/tipc.h",), "SOL_TIPC",
+          r"TIPC_(?!(IMPORTANCE|SRC_DROPPABLE|DEST_DROPPABLE|CONN_TIMEOUT|"
+          r"NODE_RECVQ_DEPTH|SOCK_RECVQ_DEPTH|MCAST_BROADCAST|"
+          r"MCAST_REPLICAST|GROUP_JOIN|GROUP_LEAVE|SOCK_RECVQ_USED|"
+          r"NODELAY)$)"),
+    Group("rds", ("RDS_",), ("linux/rds.h",), "SOL_RDS",
+          r"RDS_(CMSG_|INFO_|IB_|TRANS_|RDMA_(?!CANCEL|CANCEL_MR)|"
+          r"CONG_MONITOR_|FLAG_|MAX_|PROTOCOL_|TCP_)"),
+    Group("netlink", ("NETLINK_",), ("linux/netlink.h",), "SOL_NETLINK",
+          r"NETLINK_(?!(ADD_MEMBERSHIP|DROP_MEMBERSHIP|PKTINFO|"
+          r"BROADCAST_ERROR|NO_ENOBUFS|RX_RING|TX_RING|LISTEN_ALL_NSID|"
+          r"LIST_MEMBERSHIPS|CAP_ACK|EXT_ACK|GET_STRICT_CHK)$)"),
+    Group("alg", ("ALG_",), ("linux/if_alg.h",)),
+    Group("alg_option", ("ALG_SET_",), ("linux/if_alg.h",), "SOL_ALG"),
+    Group("vsock", ("VMADDR_", "VM_SOCKETS_"), ("linux/vm_sockets.h",)),
+    Group("vsock_option", ("SO_VM_",), ("linux/vm_sockets.h",), "AF_VSOCK"),
+    Group("vsock_ioctl", ("IOCTL_VM_SOCKETS_",), ("linux/vm_sockets.h",)),
+    Group("packet", ("PACKET_",), ("linux/if_packet.h",), "SOL_PACKET",
+          r"PACKET_(HOST|BROADCAST|MULTICAST|OTHERHOST|OUTGOING|LOOPBACK|"
+          r"USER|KERNEL|FASTROUTE|FANOUT_(?!DATA$)|MR_|TP_)"),
+    Group("ethernet_protocol", ("ETH_P_", "ETHERTYPE_"),
+          ("linux/if_ether.h", "net/ethernet.h")),
+    Group("qrtr", ("QRTR_",), ("linux/qrtr.h",)),
+    Group("errqueue", ("SO_EE_",), ("linux/errqueue.h",)),
+    Group("timestamping", ("SOF_TIMESTAMPING_",), ("linux/net_tstamp.h",)),
+    Group("bluetooth", ("BTPROTO_", "BDADDR_"), ("bluetooth/bluetooth.h",)),
+    Group("bluetooth_hci", ("HCI_",), ("bluetooth/hci.h",), "SOL_HCI",
+          r"HCI_(?!(DATA_DIR|FILTER|TIME_STAMP)$)"),
+)
+
+
+# Names the stdlib spells differently from the headers: Python's name on the
+# left, the header's on the right.  linux/can/bcm.h declares the BCM opcodes
+# and flags unprefixed (an enum and plain macros).
+ALIASES = {
+    "CAN_BCM_TX_SETUP": "TX_SETUP",
+    "CAN_BCM_TX_DELETE": "TX_DELETE",
+    "CAN_BCM_TX_READ": "TX_READ",
+    "CAN_BCM_TX_SEND": "TX_SEND",
+    "CAN_BCM_RX_SETUP": "RX_SETUP",
+    "CAN_BCM_RX_DELETE": "RX_DELETE",
+    "CAN_BCM_RX_READ": "RX_READ",
+    "CAN_BCM_TX_STATUS": "TX_STATUS",
+    "CAN_BCM_TX_EXPIRED": "TX_EXPIRED",
+    "CAN_BCM_RX_STATUS": "RX_STATUS",
+    "CAN_BCM_RX_TIMEOUT": "RX_TIMEOUT",
+    "CAN_BCM_RX_CHANGED": "RX_CHANGED",
+    "CAN_BCM_SETTIMER": "SETTIMER",
+    "CAN_BCM_STARTTIMER": "STARTTIMER",
+    "CAN_BCM_TX_COUNTEVT": "TX_COUNTEVT",
+    "CAN_BCM_TX_ANNOUNCE": "TX_ANNOUNCE",
+    "CAN_BCM_TX_CP_CAN_ID": "TX_CP_CAN_ID",
+    "CAN_BCM_RX_FILTER_ID": "RX_FILTER_ID",
+    "CAN_BCM_RX_CHECK_DLC": "RX_CHECK_DLC",
+    "CAN_BCM_RX_NO_AUTOTIMER": "RX_NO_AUTOTIMER",
+    "CAN_BCM_RX_ANNOUNCE_RESUME": "RX_ANNOUNCE_RESUME",
+    "CAN_BCM_TX_RESET_MULTI_IDX": "TX_RESET_MULTI_IDX",
+    "CAN_BCM_RX_RTR_FRAME": "RX_RTR_FRAME",
+    "CAN_BCM_CAN_FD_FRAME": "CAN_FD_FRAME",
+}
+
+
+# Names CPython's _socket compiles in with its own values when the headers
+# lack them (kernel features newer than the uapi headers).  Used only when
+# the headers do not define the name and the group's header is present; the
+# inspector reports them with source "compat".  Values match CPython's
+# Modules/socketmodule.c.
+COMPAT = {
+    "ALG_OP_SIGN": "2",
+    "ALG_OP_VERIFY": "3",
+    "ALG_SET_PUBKEY": "6",
+    "UDPLITE_SEND_CSCOV": "10",
+    "UDPLITE_RECV_CSCOV": "11",
+    "VM_SOCKETS_INVALID_VERSION": "((unsigned int)-1)",
+}

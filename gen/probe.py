@@ -1,0 +1,276 @@
+"""Ask the C compiler which socket constants this machine's headers define.
+
+Three steps, each answered by the compiler rather than by a list typed here:
+
+1. which catalogue headers exist (each is preprocessed on its own);
+2. which names they define: object-like macros from ``cc -E -dD`` and enum
+   members from the preprocessed source, each with the file that defines it;
+3. which of the names matching a catalogue group are integer constant
+   expressions: all are compiled in one file as ``case`` labels, the ones the
+   compiler rejects are dropped, and the file is compiled again until clean.
+"""
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sysconfig
+import tempfile
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from . import catalogue
+
+
+class CompilerMissing(RuntimeError):
+    """No working C compiler or C library headers."""
+
+
+@dataclass(frozen=True)
+class Constant:
+    name: str
+    group: str
+    level: Optional[str]
+    header: str      # the file whose #define or enum gives the name
+    via: str         # the catalogue header whose inclusion brought it in
+    source: str      # "header", "alias" or "compat"
+    expr: str        # the C expression the module is compiled with
+
+
+def compiler_command() -> List[str]:
+    cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+    cmd = shlex.split(cc)
+    if not shutil.which(cmd[0]):
+        raise CompilerMissing(
+            "sockcffi needs a C compiler and the C library headers to build; "
+            "none was found (%r). On Debian/Ubuntu: apt-get install gcc "
+            "libc6-dev linux-libc-dev (and python3-dev or pypy3-dev)." % cc)
+    return cmd
+
+
+def _run(cmd: List[str], source: str, workdir: str, args: Sequence[str]):
+    path = os.path.join(workdir, "probe.c")
+    with open(path, "w") as f:
+        f.write(source)
+    return subprocess.run(cmd + list(args) + [path], cwd=workdir,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True)
+
+
+def include_block(headers: Sequence[str]) -> str:
+    lines = ["#define _GNU_SOURCE 1"]
+    lines += ["#include <%s>" % h for h in catalogue.PRELUDE]
+    lines += ["#include <%s>" % h for h in headers]
+    return "\n".join(lines) + "\n"
+
+
+def available_headers(cmd, workdir, include_dirs=()) -> List[str]:
+    flags = ["-E"] + ["-I" + d for d in include_dirs]
+    found = []
+    for header in catalogue.HEADERS:
+        if not all(r in found for r in header.requires):
+            continue
+        proc = _run(cmd, include_block(list(header.requires) + [header.path]),
+                    workdir, flags)
+        if proc.returncode == 0:
+            found.append(header.path)
+    return found
+
+
+_LINEMARKER = re.compile(r'^# (\d+) "([^"]*)"((?: \d)*)\s*$')
+_DEFINE = re.compile(r"^#define ([A-Za-z_][A-Za-z0-9_]*)(\(?)")
+_UNDEF = re.compile(r"^#undef ([A-Za-z_][A-Za-z0-9_]*)")
+_ENUM = re.compile(r"\benum\b\s*(?:[A-Za-z_][A-Za-z0-9_]*)?\s*\{")
+_IDENT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:=|$)")
+
+
+def _relative(path: str, include_dirs: Sequence[str]) -> str:
+    """'/usr/include/x86_64-linux-gnu/bits/socket.h' -> 'bits/socket.h'."""
+    best = path
+    for d in include_dirs:
+        d = d.rstrip("/") + "/"
+        if path.startswith(d) and len(path) - len(d) < len(best):
+            best = path[len(d):]
+    return best
+
+
+def system_include_dirs(cmd) -> List[str]:
+    proc = subprocess.run(cmd + ["-E", "-v", "-x", "c", "/dev/null"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True)
+    dirs, inside = [], False
+    for line in proc.stderr.splitlines():
+        if line.startswith("#include <...> search starts here"):
+            inside = True
+        elif line.startswith("End of search list"):
+            break
+        elif inside:
+            dirs.append(os.path.normpath(line.strip()))
+    return dirs
+
+
+def defined_names(text: str, main: str) -> Dict[str, Tuple[str, str]]:
+    """Names defined by ``cc -E -dD`` output: name -> (file, top header).
+
+    Object-like macros and enum members; function-like macros are skipped.
+    The top header is the file included directly from the main file.
+    """
+    names: Dict[str, Tuple[str, str]] = {}
+    stack: List[str] = []
+    current, body = main, []
+
+    def top() -> str:
+        return stack[0] if stack else main
+
+    def flush_enums():
+        code = " ".join(body)
+        for m in _ENUM.finditer(code):
+            depth, i, start = 1, m.end(), m.end()
+            while i < len(code) and depth:
+                depth += {"{": 1, "}": -1}.get(code[i], 0)
+                i += 1
+            members, depth, item = [], 0, ""
+            for ch in code[start:i - 1]:
+                if ch in "({[":
+                    depth += 1
+                elif ch in ")}]":
+                    depth -= 1
+                if ch == "," and depth == 0:
+                    members.append(item)
+                    item = ""
+                else:
+                    item += ch
+            members.append(item)
+            for member in members:
+                mm = _IDENT.match(member)
+                if mm:
+                    names.setdefault(mm.group(1), (current, top()))
+        body.clear()
+
+    for line in text.splitlines():
+        m = _LINEMARKER.match(line)
+        if m:
+            flush_enums()
+            path, flags = m.group(2), m.group(3).split()
+            if "1" in flags and path not in (main,):
+                stack.append(path)
+            elif "2" in flags:
+                while stack and stack[-1] != path:
+                    stack.pop()
+            current = path
+            continue
+        if line.startswith("#define "):
+            m = _DEFINE.match(line)
+            if m and not m.group(2):
+                names[m.group(1)] = (current, top())
+            continue
+        if line.startswith("#undef "):
+            m = _UNDEF.match(line)
+            if m:
+                names.pop(m.group(1), None)
+            continue
+        if line and not line.startswith("#"):
+            body.append(line)
+    flush_enums()
+    return names
+
+
+def classify(name: str, groups) -> Optional[catalogue.Group]:
+    """The group whose prefix is the longest match for ``name``."""
+    best, best_len = None, -1
+    for group in groups:
+        for prefix in group.prefixes:
+            hit = (name.startswith(prefix) and len(name) > len(prefix)
+                   if prefix.endswith("_") else name == prefix)
+            if hit and len(prefix) > best_len:
+                best, best_len = group, len(prefix)
+    return best
+
+
+def level_of(name: str, group: catalogue.Group) -> Optional[str]:
+    if group.level and not (group.values and re.match(group.values, name)):
+        return group.level
+    return None
+
+
+_ERROR_LINE = re.compile(r"probe\.c:(\d+):(?:\d+:)? (?:error|note)")
+
+
+def integer_constants(cmd, workdir, prologue: str,
+                      exprs: Dict[str, str]) -> Dict[str, str]:
+    """Keep the names whose expression is an integer constant expression.
+
+    Each candidate is a ``case`` label on a line of its own; error lines map
+    back to candidates, which are dropped, and the rest is compiled again.
+    """
+    kept = dict(exprs)
+    for _ in range(50):
+        order = sorted(kept)
+        first = prologue.count("\n") + 1
+        lines = ["static void sockcffi_probe_%d(long long v) "
+                 "{ switch (v) { case (%s): break; default: break; } }"
+                 % (i, kept[n]) for i, n in enumerate(order)]
+        proc = _run(cmd, prologue + "\n".join(lines) + "\n", workdir,
+                    ["-fsyntax-only", "-w"])
+        if proc.returncode == 0:
+            return kept
+        bad = {int(n) - first for n in _ERROR_LINE.findall(proc.stderr)}
+        bad = {order[i] for i in bad if 0 <= i < len(order)}
+        if not bad:
+            raise CompilerMissing(
+                "the C compiler rejected the system headers themselves:\n"
+                + proc.stderr[-3000:])
+        for name in bad:
+            del kept[name]
+    raise RuntimeError("constant probe did not converge")
+
+
+def probe(include_dirs: Sequence[str] = (), cmd=None) -> Tuple[List[str],
+                                                               List[Constant]]:
+    """Return (headers found, constants) for this machine, sorted by name."""
+    cmd = cmd or compiler_command()
+    with tempfile.TemporaryDirectory(prefix="sockcffi-probe-") as workdir:
+        headers = available_headers(cmd, workdir, include_dirs)
+        if "sys/socket.h" not in headers:
+            raise CompilerMissing(
+                "the C compiler cannot include <sys/socket.h>; install the C "
+                "library headers (Debian/Ubuntu: apt-get install libc6-dev "
+                "linux-libc-dev)")
+        flags = ["-I" + d for d in include_dirs]
+        prologue = include_block(headers)
+        proc = _run(cmd, prologue, workdir, ["-E", "-dD"] + flags)
+        if proc.returncode:
+            raise CompilerMissing(proc.stderr[-3000:])
+        main = os.path.join(workdir, "probe.c")
+        found = defined_names(proc.stdout, main)
+        dirs = list(include_dirs) + system_include_dirs(cmd)
+
+        groups = [g for g in catalogue.GROUPS
+                  if any(h in headers for h in g.headers)]
+        candidates: Dict[str, Tuple[catalogue.Group, str, str, str, str]] = {}
+        for name, (path, top) in found.items():
+            group = classify(name, groups)
+            if group:
+                candidates[name] = (group, path, top, "header", name)
+        for alias, target in catalogue.ALIASES.items():
+            group = classify(alias, groups)
+            if group and alias not in candidates and target in found:
+                path, top = found[target]
+                candidates[alias] = (group, path, top, "alias", target)
+        for name, value in catalogue.COMPAT.items():
+            group = classify(name, groups)
+            if group and name not in candidates:
+                candidates[name] = (group, "", "", "compat", value)
+
+        valid = integer_constants(cmd + flags, workdir, prologue,
+                                  {n: c[4] for n, c in candidates.items()})
+    constants = []
+    for name in sorted(valid):
+        group, path, top, source, expr = candidates[name]
+        constants.append(Constant(
+            name=name, group=group.name, level=level_of(name, group),
+            header=_relative(path, dirs) if path else "",
+            via=_relative(top, dirs) if top else "",
+            source=source, expr=expr))
+    return headers, constants
+

@@ -1,0 +1,29 @@
+"""sockcffi: Python's socket module as a cffi API-mode binding.
+
+``import sockcffi as socket`` gives the stdlib ``socket`` API; every integer
+constant this machine's headers define for sockets is a module attribute, and
+``sockcffi.constants`` says where each comes from.
+"""
+from errno import EAGAIN, EBADF, EWOULDBLOCK
+
+from ._version import __version__
+from . import constants
+from .enums import AddressFamily, AddressInfo, MsgFlag, SocketKind
+from .errors import error, gaierror, herror, timeout
+
+
+def _export_constants(namespace):
+    for record in constants.records().values():
+        namespace[record.name] = record.value
+    # As in the stdlib, constants that have an enum are its members.
+    for enum in (AddressFamily, SocketKind, MsgFlag, AddressInfo):
+        namespace.update(enum.__members__)
+
+
+_export_constants(globals())
+has_ipv6 = "AF_INET6" in constants.records()
+
+from .inet import *          # noqa: E402,F401,F403  byte order, inet_*
+from .resolver import *      # noqa: E402,F401,F403  names and services
+from .ancillary import *     # noqa: E402,F401,F403  CMSG_LEN, CMSG_SPACE
+from .sockets import *       # noqa: E402,F401,F403  the socket class
