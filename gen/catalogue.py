@@ -39,6 +39,9 @@ HEADERS = (
     Header("net/if.h"),
     Header("net/ethernet.h"),
     Header("arpa/inet.h"),
+    Header("poll.h"),
+    Header("sys/select.h"),
+    Header("sys/ioctl.h"),
     Header("linux/can.h"),
     Header("linux/can/raw.h", ("linux/can.h",)),
     Header("linux/can/bcm.h", ("linux/can.h",)),
@@ -90,19 +93,28 @@ GROUPS = (
     Group("message_flag", ("MSG_",), ("sys/socket.h",)),
     Group("shutdown", ("SHUT_",), ("sys/socket.h",)),
     Group("listen_backlog", ("SOMAXCONN",), ("sys/socket.h",)),
+    # PyPy's socket module exposes these (its poll() and if_nameindex()).
+    Group("poll_event", ("POLLIN", "POLLPRI", "POLLOUT", "POLLERR",
+                         "POLLHUP", "POLLNVAL", "POLLRDNORM", "POLLRDBAND",
+                         "POLLWRNORM", "POLLWRBAND", "POLLMSG", "POLLRDHUP"),
+          ("poll.h",)),
+    Group("select", ("FD_SETSIZE",), ("sys/select.h",)),
+    Group("interface_ioctl", ("SIOCGIFINDEX", "SIOCGIFNAME"),
+          ("sys/ioctl.h",)),
     Group("ip_protocol", ("IPPROTO_",), ("netinet/in.h",)),
     Group("ip_port", ("IPPORT_",), ("netinet/in.h", "netdb.h")),
     Group("inet_address", ("INADDR_",), ("netinet/in.h",)),
     Group("ip_option", ("IP_",), ("netinet/in.h",), "IPPROTO_IP",
           r"IP_(PMTUDISC_|DEFAULT_MULTICAST_|MAX_MEMBERSHIPS$|RECVERR_RFC)"),
     Group("ipv6_option", ("IPV6_",), ("netinet/in.h",), "IPPROTO_IPV6",
-          r"IPV6_(PMTUDISC_|PREFER_SRC_|RTHDR_TYPE_|RTHDR_(LOOSE|STRICT)$)"),
+          r"IPV6_(PMTUDISC_|PREFER_SRC_|RTHDR_TYPE_|RTHDR_(LOOSE|STRICT)$|"
+          r"FL_|TLV_|PRIORITY_|FLOWINFO_(FLOWLABEL|PRIORITY)$)"),
     Group("addrinfo_error", ("EAI_",), ("netdb.h",)),
     Group("addrinfo_flag", ("AI_",), ("netdb.h",)),
     Group("nameinfo_flag", ("NI_",), ("netdb.h",)),
     Group("tcp_option", ("TCP_",), ("netinet/tcp.h",), "IPPROTO_TCP",
           r"TCP_(ESTABLISHED|SYN_|FIN_|TIME_WAIT|CLOSE|LAST_ACK|LISTEN|"
-          r"CLOSING|CA_|MSS$|MAXWIN|MAX_WINSHIFT|MD5SIG_|REPAIR_(ON|OFF)|"
+          r"CLOSING|CA_|MSS($|_)|MAXWIN|MAX_WINSHIFT|MD5SIG_|REPAIR_(ON|OFF)|"
           r"NO_QUEUE|RECV_QUEUE|SEND_QUEUE|QUEUES_NR|COOKIE_|S_DATA_|"
           r"TIMESTAMP$|NLA_|AO_)"),
     Group("udp_option", ("UDP_",), ("netinet/udp.h",), "IPPROTO_UDP",
@@ -111,7 +123,7 @@ GROUPS = (
           "IPPROTO_UDPLITE"),
     Group("can", ("CAN_",), ("linux/can.h",)),
     Group("can_raw_option", ("CAN_RAW_",), ("linux/can/raw.h",),
-          "SOL_CAN_RAW"),
+          "SOL_CAN_RAW", r"CAN_RAW_FILTER_MAX$"),
     Group("can_bcm", ("CAN_BCM_",), ("linux/can/bcm.h",)),
     Group("can_isotp", ("CAN_ISOTP_",), ("linux/can/isotp.h",),
           "SOL_CAN_ISOTP",
@@ -127,8 +139,10 @@ GROUPS = (
           r"MCAST_REPLICAST|GROUP_JOIN|GROUP_LEAVE|SOCK_RECVQ_USED|"
           r"NODELAY)$)"),
     Group("rds", ("RDS_",), ("linux/rds.h",), "SOL_RDS",
-          r"RDS_(CMSG_|INFO_|IB_|TRANS_|RDMA_(?!CANCEL|CANCEL_MR)|"
+          r"RDS_(CMSG_|INFO_|IB_|TRANS_|RDMA_|MSG_RX_|"
           r"CONG_MONITOR_|FLAG_|MAX_|PROTOCOL_|TCP_)"),
+    # Declared by linux/rds.h with the SO_ prefix, but options of SOL_RDS.
+    Group("rds_option", ("SO_RDS_",), ("linux/rds.h",), "SOL_RDS"),
     Group("netlink", ("NETLINK_",), ("linux/netlink.h",), "SOL_NETLINK",
           r"NETLINK_(?!(ADD_MEMBERSHIP|DROP_MEMBERSHIP|PKTINFO|"
           r"BROADCAST_ERROR|NO_ENOBUFS|RX_RING|TX_RING|LISTEN_ALL_NSID|"

@@ -42,8 +42,8 @@ def compiler_command() -> List[str]:
     cmd = shlex.split(cc)
     if not shutil.which(cmd[0]):
         raise CompilerMissing(
-            "sockcffi needs a C compiler and the C library headers to build; "
-            "none was found (%r). On Debian/Ubuntu: apt-get install gcc "
+            "building needs a C compiler and the C library headers; no "
+            "compiler was found (%r). On Debian/Ubuntu: apt-get install gcc "
             "libc6-dev linux-libc-dev (and python3-dev or pypy3-dev)." % cc)
     return cmd
 
@@ -229,6 +229,8 @@ def probe(include_dirs: Sequence[str] = (), cmd=None) -> Tuple[List[str],
                                                                List[Constant]]:
     """Return (headers found, constants) for this machine, sorted by name."""
     cmd = cmd or compiler_command()
+    # The compiler runs in a temporary directory: make -I dirs absolute.
+    include_dirs = [os.path.abspath(d) for d in include_dirs]
     with tempfile.TemporaryDirectory(prefix="sockcffi-probe-") as workdir:
         headers = available_headers(cmd, workdir, include_dirs)
         if "sys/socket.h" not in headers:

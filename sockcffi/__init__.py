@@ -13,15 +13,14 @@ from .errors import error, gaierror, herror, timeout
 
 
 def _export_constants(namespace):
-    for record in constants.records().values():
-        namespace[record.name] = record.value
+    namespace.update(constants.values())
     # As in the stdlib, constants that have an enum are its members.
     for enum in (AddressFamily, SocketKind, MsgFlag, AddressInfo):
         namespace.update(enum.__members__)
 
 
 _export_constants(globals())
-has_ipv6 = "AF_INET6" in constants.records()
+has_ipv6 = "AF_INET6" in globals()
 
 from .inet import *          # noqa: E402,F401,F403  byte order, inet_*
 from .resolver import *      # noqa: E402,F401,F403  names and services

@@ -10,77 +10,85 @@ answers questions about them::
     >>> [c.name for c in constants.by_value(15, level="SOL_SOCKET")]
     ['SO_REUSEPORT']
 """
-from typing import Dict, Iterator, List, NamedTuple, Optional
+from collections import namedtuple
 
 from ._binding import ffi, lib
 
+# name, value, group; level: the getsockopt level of an option, else None;
+# header: the file that defines it ('' for compat entries); via: the
+# catalogue header that brought it in; source: 'header', 'alias', 'compat'.
+# (collections.namedtuple, not typing.NamedTuple: importing typing would
+# double the package's import time.)
+Constant = namedtuple("Constant",
+                      "name value group level header via source")
 
-class Constant(NamedTuple):
-    name: str
-    value: int
-    group: str
-    level: Optional[str]   # getsockopt level of an option, else None
-    header: str            # file that defines it ('' for compat entries)
-    via: str               # catalogue header that brought it in
-    source: str            # 'header', 'alias' or 'compat'
+# The catalogue is one tab-separated line per constant (see
+# gen/templates/source.c.j2), sorted by name.
+_LINES = ffi.string(lib.sockcffi_catalogue()).decode("ascii").splitlines()
 
-
-def _parse() -> Dict[str, Constant]:
-    text = ffi.string(lib.sockcffi_catalogue()).decode("ascii")
-    records = {}
-    for line in text.splitlines():
-        name, group, level, header, via, source = line.split("\t")
-        records[name] = Constant(name, getattr(lib, name), group,
-                                 level or None, header, via, source)
-    return records
+_records = None
 
 
-_records: Optional[Dict[str, Constant]] = None
+def _parse(line):
+    name, group, level, header, via, source = line.split("\t")
+    return Constant(name, getattr(lib, name), group, level or None, header,
+                    via, source)
 
 
-def records() -> Dict[str, Constant]:
-    """All constants by name (parsed once, on first use)."""
+def records():
+    """All constants by name, as ``Constant`` records (built on first use)."""
     global _records
     if _records is None:
-        _records = _parse()
+        _records = {r.name: r for r in map(_parse, _LINES)}
     return _records
 
 
-def names() -> List[str]:
-    """The constant names, sorted, without parsing the whole catalogue."""
-    text = ffi.string(lib.sockcffi_catalogue()).decode("ascii")
-    return [line[:line.index("\t")] for line in text.splitlines()]
+def names():
+    """The constant names, sorted."""
+    return [line[:line.index("\t")] for line in _LINES]
 
 
-def lookup(name: str) -> Constant:
+def values():
+    """{name: value} for every constant, without building the records."""
+    return {name: getattr(lib, name) for name in names()}
+
+
+def with_prefix(prefix):
+    """The records of the names starting with ``prefix`` (cheap: only those
+    lines are parsed, which keeps the enums off the import-time budget)."""
+    if _records is not None:
+        return [r for r in _records.values() if r.name.startswith(prefix)]
+    return [_parse(line) for line in _LINES if line.startswith(prefix)]
+
+
+def lookup(name):
     """The record of ``name``; KeyError if this build has no such constant."""
     return records()[name]
 
 
-def groups() -> List[str]:
+def groups():
     return sorted({c.group for c in records().values()})
 
 
-def levels() -> List[str]:
+def levels():
     return sorted({c.level for c in records().values() if c.level})
 
 
-def in_group(group: str) -> Iterator[Constant]:
+def in_group(group):
     """The constants of ``group`` in name order; KeyError if unknown."""
     if group not in groups():
         raise KeyError(group)
     return (c for c in records().values() if c.group == group)
 
 
-def at_level(level: str) -> Iterator[Constant]:
+def at_level(level):
     """The options of ``level`` (e.g. 'SOL_SOCKET') in name order."""
     if level not in levels():
         raise KeyError(level)
     return (c for c in records().values() if c.level == level)
 
 
-def by_value(value: int, level: Optional[str] = None,
-             group: Optional[str] = None) -> List[Constant]:
+def by_value(value, level=None, group=None):
     """Reverse lookup: the constants equal to ``value``, optionally
     restricted to the options of one level or to one group."""
     return [c for c in records().values()

@@ -22,20 +22,19 @@ _SPECS = (
 )
 
 
-def _members(prefix, anchor, records):
+def _members(records, anchor):
     header = records[anchor].header
-    chosen = [(c.value, c.name in _SYNONYMS, c.name)
-              for c in records.values()
-              if c.name.startswith(prefix) and c.header == header]
-    return [(name, value) for value, _, name in sorted(chosen)]
+    chosen = sorted((c.value, c.name in _SYNONYMS, c.name)
+                    for c in records.values() if c.header == header)
+    return [(name, value) for value, _, name in chosen]
 
 
 def _build():
-    records = constants.records()
     made = {}
     for name, base, prefix, anchor in _SPECS:
+        records = {c.name: c for c in constants.with_prefix(prefix)}
         if anchor in records:
-            made[name] = base(name, _members(prefix, anchor, records),
+            made[name] = base(name, _members(records, anchor),
                               module="sockcffi")
     return made
 

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Install what the tests need and run the whole suite under CPython and PyPy.
+#
+#   bash tools/run_tests.sh [pytest args...]
+#
+# Builds sockcffi with 'pip install .[test]' into two fresh virtual
+# environments, .venv-cpython (python3) and .venv-pypy (Debian's pypy3,
+# installed with apt-get when absent), then runs pytest in each.  Exits
+# non-zero if either run fails.  CI (.ci/run) calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+PYPY=${PYPY:-pypy3}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_pypy() {
+    if command -v "$PYPY" >/dev/null && "$PYPY" -c 'import venv' 2>/dev/null \
+        && [ -n "$(ls /usr/lib/pypy3*/include/Python.h /usr/include/pypy3*/Python.h 2>/dev/null)" ]; then
+        return
+    fi
+    echo "== installing PyPy (pypy3 pypy3-dev pypy3-venv pypy3-lib-testsuite)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        pypy3 pypy3-dev pypy3-venv pypy3-lib-testsuite >/dev/null
+}
+
+make_venv() {  # make_venv DIR INTERPRETER
+    local dir=$1 interp=$2
+    rm -rf "$dir"
+    "$interp" -m venv "$dir"
+    "$dir/bin/python" -m pip install -q --upgrade pip >/dev/null
+    echo "== $("$dir/bin/python" -c 'import sys; print(sys.implementation.name, sys.version.split()[0])'): pip install .[test]"
+    local start=$SECONDS
+    "$dir/bin/python" -m pip install -q ".[test]"
+    echo "== built and installed in $((SECONDS - start)) s"
+}
+
+ensure_pypy
+make_venv .venv-cpython "$PYTHON"
+make_venv .venv-pypy "$PYPY"
+
+status=0
+for venv in .venv-cpython .venv-pypy; do
+    echo "== pytest under $venv"
+    # The venv's pytest script (not 'python -m pytest', which puts the
+    # source tree first on sys.path) tests the installed, compiled package.
+    "$venv/bin/pytest" "$@" || status=1
+done
+exit $status
