@@ -1,14 +1,23 @@
 """AddressFamily, SocketKind, MsgFlag and AddressInfo, as in the stdlib.
 
-Members are the constants of the matching prefix that the headers define
-alongside the stdlib's anchor name (SOCK_STREAM's header holds the socket
-types, not the SOCK_*_LOCK flags that share the prefix).  When two names share
-a value the POSIX name is the canonical member and the other an alias, so
+An enum's members are exactly those of the running interpreter's stdlib
+(the names its C ``_socket`` module exports, all-uppercase names only), so ``AddressFamily(12)`` and
+``sock.family`` for an unusual family behave as they do with ``socket``;
+the other constants of the prefix stay plain ints, still module attributes.
+Without a C ``_socket`` the members are the constants defined in the same
+header as the anchor name (SOCK_STREAM's header holds the socket types, not
+the SOCK_*_LOCK flags that share the prefix).  When two names share a value
+the POSIX name is the canonical member and the other an alias, so
 ``repr(AF_UNIX)`` is ``<AddressFamily.AF_UNIX: 1>`` as in the stdlib.
 """
 from enum import IntEnum, IntFlag
 
 from . import constants
+
+try:
+    import _socket as _stdlib_socket
+except ImportError:
+    _stdlib_socket = None
 
 # Legacy synonyms that must not win the canonical name for their value.
 _SYNONYMS = frozenset({"AF_FILE", "AF_LOCAL", "AF_ROUTE", "MSG_TRYHARD"})
@@ -23,9 +32,17 @@ _SPECS = (
 
 
 def _members(records, anchor):
-    header = records[anchor].header
+    if _stdlib_socket is not None:
+        def member(c):
+            return hasattr(_stdlib_socket, c.name)
+    else:
+        header = records[anchor].header
+
+        def member(c):
+            return c.header == header
     chosen = sorted((c.value, c.name in _SYNONYMS, c.name)
-                    for c in records.values() if c.header == header)
+                    for c in records.values()
+                    if c.name.isupper() and member(c))
     return [(name, value) for value, _, name in chosen]
 
 

@@ -1,0 +1,291 @@
+"""The benchmark workloads, each written once against a socket module.
+
+Every function takes ``mod`` (the stdlib ``socket`` or ``sockcffi``) and a
+size, runs the workload, and returns seconds per unit (per round, per call,
+per byte...).  Nothing here knows which module it drives, so both run the
+same Python code and a ratio measures only the module.
+"""
+import os
+import resource
+import selectors
+import time
+
+CHUNK = 64 * 1024
+
+
+def _tcp_pair(mod):
+    listener = mod.socket(mod.AF_INET, mod.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = mod.create_connection(listener.getsockname())
+    server, _ = listener.accept()
+    listener.close()
+    for s in (client, server):
+        s.setsockopt(mod.IPPROTO_TCP, mod.TCP_NODELAY, 1)
+    return client, server
+
+
+def _recv_exact(sock, n):
+    data = sock.recv(n)
+    while len(data) < n:
+        more = sock.recv(n - len(data))
+        if not more:
+            raise EOFError("peer closed")
+        data += more
+    return data
+
+
+def _child(body):
+    """Fork; run body() in the child and leave with its status."""
+    pid = os.fork()
+    if pid == 0:
+        status = 0
+        try:
+            body()
+        except BaseException:
+            status = 1
+        os._exit(status)
+    return pid
+
+
+def _reap(pid):
+    _, status = os.waitpid(pid, 0)
+    if status:
+        raise RuntimeError("benchmark child failed (status %d)" % status)
+
+
+def pingpong(mod, rounds):
+    a, b = mod.socketpair()
+    x = b"x"
+    a_send, a_recv, b_send, b_recv = a.send, a.recv, b.send, b.recv
+    start = time.perf_counter()
+    for _ in range(rounds):
+        a_send(x)
+        b_recv(1)
+        b_send(x)
+        a_recv(1)
+    elapsed = time.perf_counter() - start
+    a.close()
+    b.close()
+    return elapsed / rounds
+
+
+def tcp_rr(mod, rounds):
+    client, server = _tcp_pair(mod)
+    message = b"q" * 100
+
+    def echo():
+        client.close()
+        for _ in range(rounds):
+            server.sendall(_recv_exact(server, 100))
+
+    pid = _child(echo)
+    server.close()
+    start = time.perf_counter()
+    for _ in range(rounds):
+        client.sendall(message)
+        _recv_exact(client, 100)
+    elapsed = time.perf_counter() - start
+    client.close()
+    _reap(pid)
+    return elapsed / rounds
+
+
+def _bulk(mod, total, pair):
+    a, b = pair
+    payload = b"\0" * CHUNK
+
+    def send_all():
+        b.close()
+        for _ in range(total // CHUNK):
+            a.sendall(payload)
+
+    start = time.perf_counter()
+    pid = _child(send_all)
+    a.close()
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    recv_into = b.recv_into
+    got = 0
+    while got < total:
+        n = recv_into(view)
+        if not n:
+            break
+        got += n
+    elapsed = time.perf_counter() - start
+    b.close()
+    _reap(pid)
+    if got != total:
+        raise RuntimeError("bulk: got %d of %d bytes" % (got, total))
+    return elapsed / total
+
+
+def bulk_unix(mod, total):
+    return _bulk(mod, total, mod.socketpair())
+
+
+def bulk_tcp(mod, total):
+    return _bulk(mod, total, _tcp_pair(mod))
+
+
+def udp(mod, count):
+    rx = mod.socket(mod.AF_INET, mod.SOCK_DGRAM)
+    tx = mod.socket(mod.AF_INET, mod.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    addr = rx.getsockname()
+    payload = b"d" * 64
+    sendto, recvfrom = tx.sendto, rx.recvfrom
+    start = time.perf_counter()
+    for _ in range(count):
+        sendto(payload, addr)
+        recvfrom(64)
+    elapsed = time.perf_counter() - start
+    rx.close()
+    tx.close()
+    return elapsed / count
+
+
+def churn(mod, count):
+    listener = mod.socket(mod.AF_INET, mod.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    addr = listener.getsockname()
+    start = time.perf_counter()
+    for _ in range(count):
+        client = mod.socket(mod.AF_INET, mod.SOCK_STREAM)
+        client.connect(addr)
+        server, _ = listener.accept()
+        server.close()
+        client.close()
+    elapsed = time.perf_counter() - start
+    listener.close()
+    return elapsed / count
+
+
+def _per_call(calls, count):
+    start = time.perf_counter()
+    for _ in range(count):
+        calls()
+    return (time.perf_counter() - start) / count
+
+
+def inet_pton_ntop(mod, count):
+    pton, ntop, af4, af6 = mod.inet_pton, mod.inet_ntop, mod.AF_INET, \
+        mod.AF_INET6
+
+    def calls():
+        ntop(af4, pton(af4, "192.0.2.33"))
+        ntop(af6, pton(af6, "2001:db8::1"))
+    return _per_call(calls, count) / 4
+
+
+def htons(mod, count):
+    f = mod.htons
+
+    def calls():
+        f(1)
+        f(8080)
+        f(65535)
+        f(443)
+    return _per_call(calls, count) / 4
+
+
+def getaddrinfo_numeric(mod, count):
+    f, flags = mod.getaddrinfo, mod.AI_NUMERICHOST | mod.AI_NUMERICSERV
+
+    def calls():
+        f("127.0.0.1", 80, mod.AF_INET, mod.SOCK_STREAM, 0, flags)
+    return _per_call(calls, count)
+
+
+def getsockopt(mod, count):
+    s = mod.socket(mod.AF_INET, mod.SOCK_STREAM)
+    f, level, opt = s.getsockopt, mod.SOL_SOCKET, mod.SO_RCVBUF
+
+    def calls():
+        f(level, opt)
+    try:
+        return _per_call(calls, count)
+    finally:
+        s.close()
+
+
+def fdpass(mod, count):
+    a, b = mod.socketpair()
+    fds = [a.fileno()]
+    send_fds, recv_fds = mod.send_fds, mod.recv_fds
+    start = time.perf_counter()
+    for _ in range(count):
+        send_fds(a, [b"x"], fds)
+        _, got, _, _ = recv_fds(b, 1, 1)
+        for fd in got:
+            os.close(fd)
+    elapsed = time.perf_counter() - start
+    a.close()
+    b.close()
+    return elapsed / count
+
+
+def _raise_fd_limit(need):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < need:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(need, hard), hard))
+
+
+def echo_scale(mod, clients, rounds=20):
+    """Seconds per echoed message through a selectors echo server with
+    ``clients`` concurrent loopback TCP connections, all in this process."""
+    _raise_fd_limit(2 * clients + 64)
+    listener = mod.socket(mod.AF_INET, mod.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(clients)
+    addr = listener.getsockname()
+    sel = selectors.DefaultSelector()
+    conns, servers = [], []
+    for _ in range(clients):
+        c = mod.create_connection(addr)
+        s, _ = listener.accept()
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ)
+        conns.append(c)
+        servers.append(s)
+    message = b"m" * 32
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for c in conns:
+            c.send(message)
+        pending = clients
+        while pending:
+            for key, _ in sel.select(timeout=10):
+                data = key.fileobj.recv(4096)
+                key.fileobj.send(data)
+                pending -= len(data) // len(message)
+        for c in conns:
+            _recv_exact(c, len(message))
+    elapsed = time.perf_counter() - start
+    sel.close()
+    for s in conns + servers + [listener]:
+        s.close()
+    return elapsed / (clients * rounds)
+
+
+WORKLOADS = {
+    # name: (function, default size, unit shown, C floor workload or None)
+    "pingpong": (pingpong, 200000, "us/round", "pingpong"),
+    "tcp_rr": (tcp_rr, 20000, "us/round trip", "tcp_rr"),
+    "bulk_unix": (bulk_unix, 1 << 30, "GB/s", "bulk_unix"),
+    "bulk_tcp": (bulk_tcp, 1 << 30, "GB/s", "bulk_tcp"),
+    "udp": (udp, 100000, "us/datagram", "udp"),
+    "churn": (churn, 5000, "us/connection", "churn"),
+    "inet_pton_ntop": (inet_pton_ntop, 200000, "ns/call", None),
+    "htons": (htons, 500000, "ns/call", None),
+    "getaddrinfo_numeric": (getaddrinfo_numeric, 50000, "ns/call", None),
+    "getsockopt": (getsockopt, 300000, "ns/call", None),
+    "fdpass": (fdpass, 50000, "us/fd", "fdpass"),
+    "echo_10": (lambda mod, n: echo_scale(mod, 10, n), 400, "us/message",
+                None),
+    "echo_100": (lambda mod, n: echo_scale(mod, 100, n), 40, "us/message",
+                 None),
+    "echo_1000": (lambda mod, n: echo_scale(mod, 1000, n), 4, "us/message",
+                  None),
+}
