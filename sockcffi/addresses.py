@@ -1,2 +1,765 @@
-"""(being written)"""
+"""Socket addresses: Python objects <-> C ``struct sockaddr_*``.
+
+One class per address family.  Each knows its C struct and converts in both
+directions; instances are registered by family number, so the socket class
+never needs a chain of ``if family == ...``:
+
+    ptr, length = to_sockaddr(family, proto, address, "bind")
+    lib.bind(fd, ffi.cast("struct sockaddr *", ptr), length)
+
+    storage, lenp = new_storage()
+    lib.getsockname(fd, ffi.cast("struct sockaddr *", storage), lenp)
+    address = from_sockaddr(storage, lenp[0], proto)
+
+The stdlib ``socket`` module of the running interpreter is the reference for
+accepted inputs, results and exception classes.  CPython and PyPy disagree in
+a few corners (PyPy unpacks any iterable as an AF_INET address, reports idna
+failures as UnicodeError, ...); ``_PYPY`` selects PyPy's behaviour there.
+"""
+import os
+import sys
+from operator import index as _index
+
+from ._binding import FEATURES, ffi, lib
+from .errors import from_errno, from_gai
+
 __all__ = []
+
+_PYPY = sys.implementation.name == "pypy"
+_LITTLE = sys.byteorder == "little"
+
+# Address families are registered here by number: {family: _Family instance}
+_FAMILIES = {}
+
+# recvfrom()/accept() hot path: no need to clear what the kernel overwrites.
+_raw_new = ffi.new_allocator(should_clear_after_alloc=False)
+_STORAGE_SIZE = ffi.sizeof("struct sockaddr_storage")
+_SA_DATA_LEN = 14                     # sizeof(((struct sockaddr *)0)->sa_data)
+_SA_FAMILY_END = ffi.sizeof("sa_family_t")
+_SOCKADDR_P = ffi.typeof("struct sockaddr *")
+_STORAGE_P = ffi.typeof("struct sockaddr_storage *")
+_SOCKLEN_P = ffi.typeof("socklen_t *")
+
+
+def _const(name, default=None):
+    return getattr(lib, name, default)
+
+
+# --- small conversion helpers (PyArg_ParseTuple's format units) ------------
+
+def _htons(x):
+    return ((x & 0xff) << 8) | (x >> 8) if _LITTLE else x
+
+
+def _htonl(x):
+    if not _LITTLE:
+        return x
+    return (((x & 0xff) << 24) | ((x & 0xff00) << 8)
+            | ((x >> 8) & 0xff00) | (x >> 24))
+
+
+_ntohs = _htons
+_ntohl = _htonl
+
+
+def _c_int(value):
+    """Format unit 'i': an int that fits a C int (OverflowError if not)."""
+    value = _index(value)
+    if not -0x80000000 <= value <= 0x7fffffff:
+        raise OverflowError("signed integer is out of range for C int")
+    return value
+
+
+def _c_uint_mask(value, mask=0xffffffff):
+    """Format units 'I'/'k'/'K'/'H'/'B': any int, silently truncated."""
+    if _PYPY:
+        value = _index(value)
+        if value < 0:
+            raise ValueError("cannot convert negative integer to unsigned")
+        return value & mask
+    return _index(value) & mask
+
+
+def _type_name(obj):
+    return type(obj).__name__
+
+
+def _need_tuple(address, caller, fam_name):
+    if not isinstance(address, tuple):
+        raise TypeError("%s(): %s address must be tuple, not %s"
+                        % (caller, fam_name, _type_name(address)))
+
+
+def host_bytes(host):
+    """An AF_INET/AF_INET6 host as bytes, as the stdlib's idna converter.
+
+    str (ASCII as is, anything else through the 'idna' codec), bytes or
+    bytearray; embedded NULs are refused.
+    """
+    if isinstance(host, str):
+        try:
+            data = host.encode("ascii")
+        except UnicodeEncodeError:
+            if _PYPY:
+                data = host.encode("idna")
+            else:
+                try:
+                    data = host.encode("idna")
+                except UnicodeError:
+                    raise TypeError("encoding of hostname failed") from None
+    elif isinstance(host, (bytes, bytearray)):
+        data = bytes(host)
+    else:
+        if _PYPY:
+            raise TypeError("string or unicode text buffer expected, not %s"
+                            % _type_name(host))
+        raise TypeError("str, bytes or bytearray expected, not %s"
+                        % _type_name(host))
+    if b"\0" in data:
+        raise TypeError("host name must not contain null character")
+    return data
+
+
+# --- host name -> IP address (CPython's setipaddr) ---------------------------
+
+_AF_INET = lib.AF_INET
+_AF_INET6 = _const("AF_INET6")
+_AF_UNSPEC = lib.AF_UNSPEC
+_BROADCAST_NAMES = (b"255.255.255.255", b"<broadcast>")
+_SIN_P = ffi.typeof("struct sockaddr_in *")
+
+
+def _copy_from_addrinfo(res, ctype):
+    out = ffi.new(ctype)
+    size = min(res.ai_addrlen, ffi.sizeof(out[0]))
+    ffi.memmove(out, res.ai_addr, size)
+    return out
+
+
+def resolve_ip(name, family):
+    """Resolve host ``name`` (bytes, no NUL) for ``family``.
+
+    ``family`` is AF_INET, AF_INET6 or AF_UNSPEC.  Returns an owning cdata:
+    ``struct sockaddr_in *`` or ``struct sockaddr_in6 *`` (read ``sa_family``
+    through a cast for AF_UNSPEC) with the address set and port 0.  Numeric
+    addresses never reach the resolver.  Errors: gaierror from
+    getaddrinfo(), OSError for the special cases, as in the stdlib.
+    """
+    if not name:
+        return _resolve_wildcard(family)
+    if name in _BROADCAST_NAMES:
+        if family != _AF_INET and family != _AF_UNSPEC:
+            raise OSError("address family mismatched")
+        sin = ffi.new("struct sockaddr_in *")
+        sin.sin_family = _AF_INET
+        sin.sin_addr.s_addr = 0xffffffff
+        return sin
+    if family == _AF_INET or family == _AF_UNSPEC or (
+            _PYPY and family == _AF_INET6):
+        sin = ffi.new(_SIN_P)
+        if lib.inet_pton(_AF_INET, name, ffi.addressof(sin, "sin_addr")) > 0:
+            if family == _AF_INET6:     # PyPy refuses IPv4 text for AF_INET6
+                raise OSError("address family mismatched")
+            sin.sin_family = _AF_INET
+            return sin
+    if (_AF_INET6 is not None and family in (_AF_INET6, _AF_UNSPEC)
+            and b"%" not in name):
+        sin6 = ffi.new("struct sockaddr_in6 *")
+        if lib.inet_pton(_AF_INET6, name,
+                         ffi.addressof(sin6, "sin6_addr")) > 0:
+            sin6.sin6_family = _AF_INET6
+            return sin6
+    return _resolve_name(name, family)
+
+
+def _getaddrinfo_first(host, service, family, socktype, flags):
+    hints = ffi.new("struct addrinfo *")
+    hints.ai_family = family
+    hints.ai_socktype = socktype
+    hints.ai_flags = flags
+    resp = ffi.new("struct addrinfo **")
+    err = lib.getaddrinfo(host, service, hints, resp)
+    if err:
+        raise from_gai(err)
+    return resp
+
+
+def _result_struct(res):
+    if res.ai_family == _AF_INET:
+        return _copy_from_addrinfo(res, "struct sockaddr_in *")
+    if res.ai_family == _AF_INET6:
+        return _copy_from_addrinfo(res, "struct sockaddr_in6 *")
+    return None
+
+
+def _resolve_wildcard(family):
+    resp = _getaddrinfo_first(ffi.NULL, b"0", family, lib.SOCK_DGRAM,
+                              lib.AI_PASSIVE)
+    try:
+        res = resp[0]
+        out = _result_struct(res)
+        if out is None:
+            raise OSError("unsupported address family")
+        if res.ai_next != ffi.NULL:
+            raise OSError("wildcard resolved to multiple address"
+                          + ("es" if _PYPY else ""))
+        return out
+    finally:
+        lib.freeaddrinfo(resp[0])
+
+
+def _resolve_name(name, family):
+    resp = _getaddrinfo_first(name, ffi.NULL, family, 0, 0)
+    try:
+        out = _result_struct(resp[0])
+    finally:
+        lib.freeaddrinfo(resp[0])
+    if out is None:
+        raise OSError("unknown address family")
+    return out
+
+
+def ipv4_text(sin):
+    """Dotted-quad text of a ``struct sockaddr_in``'s address."""
+    a = sin.sin_addr.s_addr
+    if _LITTLE:
+        return "%d.%d.%d.%d" % (a & 0xff, (a >> 8) & 0xff, (a >> 16) & 0xff,
+                                a >> 24)
+    return "%d.%d.%d.%d" % (a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
+                            a & 0xff)
+
+
+def ipv6_text(sin6):
+    """Text form of a ``struct sockaddr_in6``'s address (no port)."""
+    if _PYPY and sin6.sin6_scope_id:
+        # PyPy formats with getnameinfo(), which appends "%scope".
+        buf = _raw_new("char[]", lib.NI_MAXHOST)
+        err = lib.getnameinfo(ffi.cast("struct sockaddr *", sin6),
+                              ffi.sizeof("struct sockaddr_in6"), buf,
+                              lib.NI_MAXHOST, ffi.NULL, 0, lib.NI_NUMERICHOST)
+        if err == 0:
+            return ffi.string(buf).decode("ascii")
+    buf = _raw_new("char[]", lib.INET6_ADDRSTRLEN)
+    lib.inet_ntop(_AF_INET6, ffi.addressof(sin6, "sin6_addr"), buf,
+                  lib.INET6_ADDRSTRLEN)
+    return ffi.string(buf).decode("ascii")
+
+
+# --- the families -----------------------------------------------------------
+
+class _Family(object):
+    """An address family: its C struct and both conversions.
+
+    ``encode(address, proto, caller)`` -> (owning cdata, length)
+    ``decode(ptr, length, proto)`` -> Python object; ``ptr`` is a pointer to
+    this family's struct (already cast), ``length`` the kernel's length.
+    """
+    name = None          # "AF_INET": the stdlib's wording in messages
+    family = None        # the number
+    ctype = None         # "struct sockaddr_in *"
+    feature = None       # binding module that must be compiled in
+    decodes = True       # False: from_sockaddr gives the generic form
+
+    def encode(self, address, proto, caller):
+        raise NotImplementedError
+
+    def decode(self, ptr, length, proto):
+        raise NotImplementedError
+
+
+def _register(cls):
+    family = _const(cls.name)
+    if family is None or (cls.feature and cls.feature not in FEATURES):
+        return cls
+    inst = cls()
+    inst.family = family
+    inst.size = ffi.sizeof(cls.ctype[:-2].strip())
+    inst.ptype = ffi.typeof(cls.ctype)
+    _FAMILIES[family] = inst
+    return cls
+
+
+def _inet_args(address, caller):
+    if _PYPY:                   # any iterable; port checked before the host
+        host, port = address
+        host = host_bytes(host)
+        port = _index(port)
+        _port_check(port, caller)
+        return host, port
+    _need_tuple(address, caller, "AF_INET")
+    if len(address) != 2:
+        raise TypeError("AF_INET address must be a pair (host, port)")
+    host = host_bytes(address[0])
+    try:
+        port = _c_int(address[1])
+    except OverflowError:
+        raise OverflowError("%s(): port must be 0-65535." % caller) from None
+    return host, port
+
+
+def _port_check(port, caller):
+    if not 0 <= port <= 0xffff:
+        if _PYPY:
+            raise OverflowError("port must be 0-65535.")
+        raise OverflowError("%s(): port must be 0-65535." % caller)
+
+
+@_register
+class _INET(_Family):
+    name = "AF_INET"
+    ctype = "struct sockaddr_in *"
+
+    def encode(self, address, proto, caller):
+        host, port = _inet_args(address, caller)
+        sin = resolve_ip(host, _AF_INET)
+        _port_check(port, caller)
+        sin.sin_family = self.family
+        sin.sin_port = _htons(port)
+        return sin, self.size
+
+    def decode(self, sin, length, proto):
+        return (ipv4_text(sin), _ntohs(sin.sin_port))
+
+
+@_register
+class _RDS(_INET):
+    """RDS sockets use sockaddr_in, like AF_INET."""
+    name = "AF_RDS"
+
+
+@_register
+class _INET6(_Family):
+    name = "AF_INET6"
+    ctype = "struct sockaddr_in6 *"
+
+    def _args(self, address, caller):
+        if _PYPY:
+            pieces = tuple(address)
+            if not 2 <= len(pieces) <= 4:
+                raise TypeError("AF_INET6 address must be a tuple of length "
+                                "2 to 4, not %d" % len(pieces))
+            host = host_bytes(pieces[0])
+            port = _index(pieces[1])
+            _port_check(port, caller)
+            flowinfo = _index(pieces[2]) if len(pieces) > 2 else 0
+            scope_id = (_c_uint_mask(pieces[3]) if len(pieces) > 3 else 0)
+            if not 0 <= flowinfo <= 0xfffff:
+                raise OverflowError("flowinfo must be 0-1048575.")
+            return host, port, flowinfo, scope_id
+        _need_tuple(address, caller, "AF_INET6")
+        if not 2 <= len(address) <= 4:
+            raise TypeError("AF_INET6 address must be a tuple "
+                            "(host, port[, flowinfo[, scopeid]])")
+        host = host_bytes(address[0])
+        try:
+            port = _c_int(address[1])
+        except OverflowError:
+            raise OverflowError("%s(): port must be 0-65535." % caller) \
+                from None
+        flowinfo = _c_uint_mask(address[2]) if len(address) > 2 else 0
+        scope_id = _c_uint_mask(address[3]) if len(address) > 3 else 0
+        return host, port, flowinfo, scope_id
+
+    def encode(self, address, proto, caller):
+        host, port, flowinfo, scope_id = self._args(address, caller)
+        sin6 = resolve_ip(host, _AF_INET6)
+        _port_check(port, caller)
+        if flowinfo > 0xfffff:
+            raise OverflowError("%s(): flowinfo must be 0-1048575." % caller)
+        sin6.sin6_family = self.family
+        sin6.sin6_port = _htons(port)
+        sin6.sin6_flowinfo = _htonl(flowinfo)
+        sin6.sin6_scope_id = scope_id
+        return sin6, self.size
+
+    def decode(self, sin6, length, proto):
+        return (ipv6_text(sin6), _ntohs(sin6.sin6_port),
+                _ntohl(sin6.sin6_flowinfo), sin6.sin6_scope_id)
+
+
+@_register
+class _UNIX(_Family):
+    name = "AF_UNIX"
+    ctype = "struct sockaddr_un *"
+    feature = "un"
+
+    def encode(self, address, proto, caller):
+        if isinstance(address, str):
+            path = os.fsencode(address)
+        elif isinstance(address, bytes):
+            path = address
+        elif _PYPY and not isinstance(address, bytearray):
+            raise TypeError("expected bytes, got %s object"
+                            % _type_name(address))
+        else:
+            try:
+                path = memoryview(address).tobytes()
+            except TypeError:
+                raise TypeError("a bytes-like object is required, not '%s'"
+                                % _type_name(address)) from None
+        sun = ffi.new(self.ctype)
+        room = len(sun.sun_path)
+        base = ffi.offsetof("struct sockaddr_un", "sun_path")
+        if not path or path[0] == 0:     # Linux abstract namespace/autobind
+            if len(path) > room:
+                raise OSError("AF_UNIX path too long")
+            length = base + len(path)
+        else:
+            if len(path) >= room:
+                raise OSError("AF_UNIX path too long")
+            length = base + len(path) + 1   # with the terminating NUL
+        sun.sun_family = self.family
+        ffi.memmove(sun.sun_path, path, len(path))
+        return sun, length
+
+    def decode(self, sun, length, proto):
+        n = length - ffi.offsetof("struct sockaddr_un", "sun_path")
+        if n <= 0:
+            return ""
+        n = min(n, len(sun.sun_path))
+        raw = ffi.unpack(sun.sun_path, n)
+        if raw[0:1] == b"\0":
+            return raw                   # abstract: bytes, NULs and all
+        end = raw.find(b"\0")
+        if end >= 0:
+            raw = raw[:end]
+        return os.fsdecode(raw)
+
+
+class _TwoUints(_Family):
+    """Families whose address is a pair of C unsigned ints."""
+    fields = ()          # struct member names, in tuple order
+    pair = ""            # message text
+    prefix_caller = True
+
+    def encode(self, address, proto, caller):
+        if not isinstance(address, tuple):
+            who = ("%s()" % caller) if self.prefix_caller else "getsockaddrarg"
+            raise TypeError("%s: %s address must be tuple, not %s"
+                            % (who, self.name, _type_name(address)))
+        if len(address) != 2:
+            raise TypeError(self.pair)
+        a = _c_uint_mask(address[0])
+        b = _c_uint_mask(address[1])
+        sa = ffi.new(self.ctype)
+        setattr(sa, self.family_field, self.family)
+        setattr(sa, self.fields[0], a)
+        setattr(sa, self.fields[1], b)
+        return sa, self.size
+
+    def decode(self, sa, length, proto):
+        return (getattr(sa, self.fields[0]), getattr(sa, self.fields[1]))
+
+
+@_register
+class _NETLINK(_TwoUints):
+    name = "AF_NETLINK"
+    ctype = "struct sockaddr_nl *"
+    feature = "netlink"
+    family_field = "nl_family"
+    fields = ("nl_pid", "nl_groups")
+    pair = "AF_NETLINK address must be a pair (pid, groups)"
+
+
+@_register
+class _VSOCK(_TwoUints):
+    name = "AF_VSOCK"
+    ctype = "struct sockaddr_vm *"
+    feature = "vsock"
+    family_field = "svm_family"
+    fields = ("svm_cid", "svm_port")
+    pair = "getsockaddrarg() takes exactly 2 arguments"
+    prefix_caller = False
+
+
+@_register
+class _QIPCRTR(_TwoUints):
+    name = "AF_QIPCRTR"
+    ctype = "struct sockaddr_qrtr *"
+    feature = "qrtr"
+    family_field = "sq_family"
+    fields = ("sq_node", "sq_port")
+    pair = "getsockaddrarg() takes exactly 2 arguments"
+    prefix_caller = False
+
+
+def _ifindex(name):
+    """Interface index for ``name`` (bytes); OSError (ENODEV) if unknown."""
+    ffi.errno = 0
+    index = lib.if_nametoindex(name)
+    if index == 0:
+        raise from_errno(ffi.errno or _ENODEV)
+    return index
+
+
+def _ifname(index):
+    """Interface name (bytes) for ``index``, or b'' (as ioctl SIOCGIFNAME)."""
+    if not index:
+        return b""
+    buf = _raw_new("char[]", lib.IF_NAMESIZE)
+    if lib.if_indextoname(index & 0xffffffff, buf) == ffi.NULL:
+        return b""
+    return ffi.string(buf)
+
+
+_ENODEV = 19
+_IFNAMSIZ = _const("IF_NAMESIZE", 16)
+
+
+@_register
+class _PACKET(_Family):
+    name = "AF_PACKET"
+    ctype = "struct sockaddr_ll *"
+    feature = "packet"
+
+    def encode(self, address, proto, caller):
+        _need_tuple(address, caller, "AF_PACKET")
+        msg = "AF_PACKET address must be a tuple of two to five elements"
+        if not 2 <= len(address) <= 5:
+            raise TypeError(msg)
+        ifname = address[0]
+        if not isinstance(ifname, str):
+            raise TypeError("%s() argument 1 must be str, not %s"
+                            % (caller, _type_name(ifname)))
+        ifname = ifname.encode("utf-8")
+        if b"\0" in ifname:
+            raise ValueError("embedded null character")
+        try:
+            protocol = _c_int(address[1])
+            pkttype = _c_int(address[2]) if len(address) > 2 else \
+                _const("PACKET_HOST", 0)
+            hatype = _c_int(address[3]) if len(address) > 3 else 0
+        except OverflowError:
+            raise OverflowError("%s(): address argument out of range"
+                                % caller) from None
+        haddr = None
+        if len(address) > 4:
+            haddr = address[4]
+            if isinstance(haddr, str):
+                raise TypeError("a bytes-like object is required, not 'str'")
+            haddr = memoryview(haddr).tobytes()
+        index = _ifindex(ifname[:_IFNAMSIZ - 1])
+        if haddr is not None and len(haddr) > 8:
+            raise ValueError("Hardware address must be 8 bytes or less")
+        if not 0 <= protocol <= 0xffff:
+            raise OverflowError("%s(): proto must be 0-65535." % caller)
+        sll = ffi.new(self.ctype)
+        sll.sll_family = self.family
+        sll.sll_protocol = _htons(protocol)
+        sll.sll_ifindex = index
+        sll.sll_pkttype = pkttype & 0xff
+        sll.sll_hatype = hatype & 0xffff
+        if haddr:
+            ffi.memmove(sll.sll_addr, haddr, len(haddr))
+            sll.sll_halen = len(haddr)
+        return sll, self.size
+
+    def decode(self, sll, length, proto):
+        ifname = _ifname(sll.sll_ifindex)
+        halen = min(sll.sll_halen, 8)
+        return (os.fsdecode(ifname), _ntohs(sll.sll_protocol),
+                sll.sll_pkttype, sll.sll_hatype,
+                ffi.unpack(ffi.cast("char *", sll.sll_addr), halen))
+
+
+@_register
+class _TIPC(_Family):
+    name = "AF_TIPC"
+    ctype = "struct sockaddr_tipc *"
+    feature = "tipc"
+
+    def encode(self, address, proto, caller):
+        _need_tuple(address, caller, "AF_TIPC")
+        if not 4 <= len(address) <= 5:
+            raise TypeError("AF_TIPC address must be a tuple "
+                            "(addr_type, v1, v2, v3[, scope])")
+        atype, v1, v2, v3 = [_c_uint_mask(v) for v in address[:4]]
+        scope = (_c_uint_mask(address[4]) if len(address) > 4
+                 else lib.TIPC_CLUSTER_SCOPE)
+        if atype not in (lib.TIPC_ADDR_NAMESEQ, lib.TIPC_ADDR_NAME,
+                         lib.TIPC_ADDR_ID):
+            raise TypeError("Invalid address type")
+        if atype == lib.TIPC_ADDR_NAME:
+            v3 = 0                      # the domain is not taken from v3
+        sa = ffi.new(self.ctype)
+        sa.family = self.family
+        sa.addrtype = atype
+        sa.scope = ((scope & 0xff) ^ 0x80) - 0x80      # a signed char
+        lib.sockcffi_tipc_set(sa, v1, v2, v3)
+        return sa, self.size
+
+    def decode(self, sa, length, proto):
+        atype = sa.addrtype
+        if atype not in (lib.TIPC_ADDR_NAMESEQ, lib.TIPC_ADDR_NAME,
+                         lib.TIPC_ADDR_ID):
+            raise ValueError("Invalid address type")
+        out = ffi.new("uint32_t[3]")
+        lib.sockcffi_tipc_get(sa, out)
+        v1, v2, v3 = out[0], out[1], out[2]
+        if atype == lib.TIPC_ADDR_NAME:
+            v3 = v2                     # the stdlib reports the instance twice
+        return (atype, v1, v2, v3, sa.scope & 0xffffffff)
+
+
+@_register
+class _CAN(_Family):
+    name = "AF_CAN"
+    ctype = "struct sockaddr_can *"
+    feature = "can"
+
+    def _ifindex(self, name):
+        name = os.fsencode(name)
+        if b"\0" in name:
+            raise ValueError("embedded null byte")
+        if not name:
+            return 0
+        if len(name) >= _IFNAMSIZ:
+            raise OSError("AF_CAN interface name too long")
+        return _ifindex(name)
+
+    def encode(self, address, proto, caller):
+        isotp, j1939 = _const("CAN_ISOTP"), _const("CAN_J1939")
+        if proto in (_const("CAN_RAW"), _const("CAN_BCM")):
+            _need_tuple(address, caller, "AF_CAN")
+            if len(address) != 1:
+                raise TypeError("AF_CAN address must be a tuple "
+                                "(interface, )")
+            extra = ()
+        elif proto == isotp and isotp is not None:
+            if not isinstance(address, tuple) or len(address) != 3:
+                raise TypeError("function takes exactly 3 arguments")
+            extra = tuple(_c_uint_mask(v, 0xffffffffffffffff)
+                          for v in address[1:])
+        elif proto == j1939 and j1939 is not None:
+            if not isinstance(address, tuple) or len(address) != 4:
+                raise TypeError("function takes exactly 4 arguments")
+            extra = (_c_uint_mask(address[1], 0xffffffffffffffff),
+                     _c_uint_mask(address[2]), _c_uint_mask(address[3], 0xff))
+        else:
+            raise OSError("%s(): unsupported CAN protocol" % caller)
+        index = self._ifindex(address[0])
+        sa = ffi.new(self.ctype)
+        sa.can_family = self.family
+        sa.can_ifindex = index
+        if proto == isotp:
+            lib.sockcffi_can_set_tp(sa, extra[0] & 0xffffffff,
+                                    extra[1] & 0xffffffff)
+        elif proto == j1939:
+            lib.sockcffi_can_set_j1939(sa, *extra)
+        return sa, self.size
+
+    def decode(self, sa, length, proto):
+        ifname = os.fsdecode(_ifname(sa.can_ifindex))
+        if proto == _const("CAN_ISOTP"):
+            out = ffi.new("uint32_t[2]")
+            lib.sockcffi_can_get_tp(sa, out)
+            return (ifname, out[0], out[1])
+        if proto == _const("CAN_J1939"):
+            name = ffi.new("uint64_t *")
+            pgn = ffi.new("uint32_t *")
+            addr = ffi.new("uint8_t *")
+            lib.sockcffi_can_get_j1939(sa, name, pgn, addr)
+            return (ifname, name[0], pgn[0], addr[0])
+        return (ifname,)
+
+
+def _c_str(value, what):
+    """Format unit 's': str, UTF-8 encoded, no embedded NUL."""
+    if not isinstance(value, str):
+        raise TypeError("%s must be str, not %s" % (what, _type_name(value)))
+    data = value.encode("utf-8")
+    if b"\0" in data:
+        raise ValueError("embedded null character")
+    return data
+
+
+@_register
+class _ALG(_Family):
+    name = "AF_ALG"
+    ctype = "struct sockaddr_alg *"
+    feature = "alg"
+    decodes = False      # the stdlib has no AF_ALG decoder: generic form
+
+    def encode(self, address, proto, caller):
+        _need_tuple(address, caller, "AF_ALG")
+        if not 2 <= len(address) <= 4:
+            raise TypeError("AF_ALG address must be a tuple "
+                            "(type, name[, feat[, mask]])")
+        type_ = _c_str(address[0], "argument 1")
+        name = _c_str(address[1], "argument 2")
+        feat = _c_uint_mask(address[2], 0xffff) if len(address) > 2 else 0
+        mask = _c_uint_mask(address[3], 0xffff) if len(address) > 3 else 0
+        sa = ffi.new(self.ctype)
+        if len(type_) >= len(sa.salg_type):
+            raise ValueError("AF_ALG type too long.")
+        if len(name) >= len(sa.salg_name):
+            raise ValueError("AF_ALG name too long.")
+        sa.salg_family = self.family
+        sa.salg_feat = feat
+        sa.salg_mask = mask
+        ffi.memmove(sa.salg_type, type_, len(type_))
+        ffi.memmove(sa.salg_name, name, len(name))
+        return sa, self.size
+
+    def decode(self, sa, length, proto):
+        return (ffi.string(ffi.cast("char *", sa.salg_type)).decode(),
+                ffi.string(ffi.cast("char *", sa.salg_name)).decode(),
+                sa.salg_feat, sa.salg_mask)
+
+
+# --- the public contract ----------------------------------------------------
+
+def family_of(family):
+    """The registered converter for ``family``, or None."""
+    return _FAMILIES.get(family)
+
+
+def to_sockaddr(family, proto, address, caller):
+    """Encode ``address`` for a socket of ``family``/``proto``.
+
+    Returns ``(ptr, length)``: ``ptr`` owns the C struct (keep it alive while
+    the call runs; pass ``ffi.cast("struct sockaddr *", ptr)``).
+    """
+    conv = _FAMILIES.get(family)
+    if conv is None:
+        raise OSError("%s(): bad family" % caller)
+    return conv.encode(address, proto, caller)
+
+
+def from_sockaddr(ptr, length, proto=0):
+    """Decode a C socket address of ``length`` bytes at ``ptr``.
+
+    ``length`` 0 gives None; a family without a decoder gives
+    ``(family, sa_data bytes)`` like the stdlib.
+    """
+    if length <= 0:
+        return None
+    family = ffi.cast(_SOCKADDR_P, ptr).sa_family
+    conv = _FAMILIES.get(family)
+    if conv is not None and conv.decodes:
+        return conv.decode(ffi.cast(conv.ptype, ptr), length, proto)
+    return generic_decode(ptr, length)
+
+
+def generic_decode(ptr, length):
+    """``(family, sa_data)`` with sa_data's 14 bytes (zeros past length)."""
+    sa = ffi.cast("struct sockaddr *", ptr)
+    have = max(0, min(length, _SA_FAMILY_END + _SA_DATA_LEN) - _SA_FAMILY_END)
+    data = ffi.unpack(ffi.cast("char *", ptr) + _SA_FAMILY_END, have)
+    return (sa.sa_family, data + b"\0" * (_SA_DATA_LEN - have))
+
+
+def new_storage():
+    """``(struct sockaddr_storage *, socklen_t *)`` for the kernel to fill.
+
+    The length is preset to the storage size; the storage is not cleared.
+    """
+    return (_raw_new(_STORAGE_P), _raw_new(_SOCKLEN_P, _STORAGE_SIZE))
+
+
+def sockaddr_len(family):
+    """sizeof the struct for ``family`` (the stdlib's getsockaddrlen)."""
+    conv = _FAMILIES.get(family)
+    if conv is None:
+        raise OSError("getsockaddrlen: bad family")
+    return conv.size
