@@ -27,14 +27,20 @@ def run_json(capsys, *argv):
     return status, json.loads(out)
 
 
+def _root():
+    """The directory holding the sockcffi these tests import."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(
+        sockcffi.__file__)))
+
+
 def _env():
     """The environment for ``python -m sockcffi``: the sockcffi these tests
-    import comes first on the path."""
+    import comes first on the path.  (Subprocesses also run with that
+    directory as cwd: ``-m`` puts the cwd first on sys.path, and from the
+    repository root that would be the uncompiled source tree.)"""
     env = dict(os.environ)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(
-        sockcffi.__file__)))
     env["PYTHONPATH"] = os.pathsep.join(
-        [root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
+        [_root()] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
                   if p])
     return env
 
@@ -43,6 +49,7 @@ def run_module(*argv, **kwargs):
     return subprocess.run([sys.executable, "-m", "sockcffi"] + list(argv),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           universal_newlines=True, env=_env(), timeout=120,
+                          cwd=_root(),
                           **kwargs)
 
 
@@ -399,7 +406,8 @@ def test_module_bad_group_one_line():
 def test_broken_pipe_is_quiet():
     proc = subprocess.Popen(
         [sys.executable, "-m", "sockcffi", "constants", "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(),
+        cwd=_root())
     first = proc.stdout.readline()
     proc.stdout.close()          # the reader goes away, as with | head -1
     err = proc.stderr.read()
