@@ -1,0 +1,76 @@
+"""Shared helpers for the socket-object tests (not a test module)."""
+import os
+import socket
+import threading
+
+import sockcffi
+
+MODULES = {"stdlib": socket, "sockcffi": sockcffi}
+BY_NAME = ("gaierror", "herror", "timeout", "TimeoutError")
+JOIN = 10.0          # bound for every join/wait in the tests
+
+
+def outcome(f, *args, **kwargs):
+    """("ok", result) or ("err", exception class); classes that sockcffi
+    defines itself are compared by name."""
+    try:
+        return ("ok", f(*args, **kwargs))
+    except Exception as e:      # noqa: BLE001 - the class is the point
+        cls = type(e)
+        if cls.__name__ in BY_NAME:
+            return ("err", "timeout" if cls.__name__ == "TimeoutError"
+                    else cls.__name__)
+        return ("err", cls)
+
+
+def err_outcome(f, *args, **kwargs):
+    """Like outcome() but an OSError also reports its errno."""
+    try:
+        return ("ok", f(*args, **kwargs))
+    except OSError as e:
+        name = type(e).__name__
+        if name in BY_NAME:
+            return ("err", "timeout")
+        return ("err", type(e), e.errno)
+    except Exception as e:      # noqa: BLE001
+        return ("err", type(e))
+
+
+def fd_count():
+    return len(os.listdir("/proc/self/fd"))
+
+
+def tcp_pair(mod, timeout=None):
+    """(listener, client, server side) connected over IPv4 loopback."""
+    srv = mod.socket(mod.AF_INET, mod.SOCK_STREAM)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+    cli = mod.socket(mod.AF_INET, mod.SOCK_STREAM)
+    if timeout is not None:
+        cli.settimeout(timeout)
+    cli.connect(srv.getsockname())
+    conn, _ = srv.accept()
+    return srv, cli, conn
+
+
+def closing(*socks):
+    for s in socks:
+        try:
+            s.close()
+        except OSError:
+            pass
+
+
+def start_thread(target, *args):
+    t = threading.Thread(target=target, args=args, daemon=True)
+    t.start()
+    return t
+
+
+def refused_port():
+    """A loopback port nobody listens on (bound then released)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
