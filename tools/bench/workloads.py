@@ -93,11 +93,13 @@ def tcp_rr(mod, rounds):
 
 def _bulk(mod, total, pair):
     a, b = pair
+    chunks = max(1, total // CHUNK)
+    total = chunks * CHUNK
     payload = b"\0" * CHUNK
 
     def send_all():
         b.close()
-        for _ in range(total // CHUNK):
+        for _ in range(chunks):
             a.sendall(payload)
 
     start = time.perf_counter()
