@@ -51,6 +51,13 @@ _LOCALHOST_V6 = "::1"
 _new_raw = ffi.new_allocator(should_clear_after_alloc=False)
 _unpack = ffi.unpack
 
+# The hot system calls, bound once (a global load instead of a lookup on
+# ``lib`` per call).
+_c_send = lib.send
+_c_recv = lib.recv
+_c_sendto = lib.sendto
+_c_recvfrom = lib.recvfrom
+
 # Receive buffers of up to _POOLED bytes come from a free list instead of a
 # fresh allocation per call (on PyPy a 64 KiB raw allocation costs ~10 us of
 # GC pressure).  A buffer is popped, used by one call in one thread and
@@ -270,8 +277,7 @@ class SocketType:
                     family = _query_int_option(fd, _SO_DOMAIN)
                 else:
                     storage, size = _new_storage()
-                    if lib.getsockname(fd, ffi.cast("struct sockaddr *",
-                                                    storage), size) < 0:
+                    if lib.getsockname(fd, storage, size) < 0:
                         raise from_errno()
                     family = ffi.cast("struct sockaddr *",
                                       storage).sa_family
@@ -428,8 +434,7 @@ class SocketType:
         """
         ptr, length = _addresses.to_sockaddr(self._family, self._proto,
                                              address, "bind")
-        if lib.bind(self._fd, ffi.cast("struct sockaddr *", ptr),
-                    length) < 0:
+        if lib.bind(self._fd, ptr, length) < 0:
             raise from_errno()
 
     def listen(self, backlog=_DEFAULT_BACKLOG):
@@ -450,8 +455,7 @@ class SocketType:
         The socket's own address.
         """
         storage, size = _new_storage()
-        if lib.getsockname(self._fd, ffi.cast("struct sockaddr *", storage),
-                           size) < 0:
+        if lib.getsockname(self._fd, storage, size) < 0:
             raise from_errno()
         return _addresses.from_sockaddr(storage, size[0], self._proto)
 
@@ -461,8 +465,7 @@ class SocketType:
         The address of the remote end of a connected socket.
         """
         storage, size = _new_storage()
-        if lib.getpeername(self._fd, ffi.cast("struct sockaddr *", storage),
-                           size) < 0:
+        if lib.getpeername(self._fd, storage, size) < 0:
             raise from_errno()
         return _addresses.from_sockaddr(storage, size[0], self._proto)
 
@@ -552,7 +555,7 @@ class SocketType:
         peer address.  socket.accept() wraps the descriptor.
         """
         storage, size = _new_storage()
-        sa = ffi.cast("struct sockaddr *", storage)
+        sa = storage
         if self._timeout:
             fd = self._call_timed(READ, lib.accept4, sa, size, _SOCK_CLOEXEC)
         else:
@@ -579,7 +582,7 @@ class SocketType:
         """
         ptr, length = _addresses.to_sockaddr(self._family, self._proto,
                                              address, "connect")
-        self._connect(ffi.cast("struct sockaddr *", ptr), length, True)
+        self._connect(ptr, length, True)
         del ptr
 
     def connect_ex(self, address):
@@ -590,8 +593,7 @@ class SocketType:
         """
         ptr, length = _addresses.to_sockaddr(self._family, self._proto,
                                              address, "connect_ex")
-        result = self._connect(ffi.cast("struct sockaddr *", ptr), length,
-                               False)
+        result = self._connect(ptr, length, False)
         del ptr
         return result
 
@@ -654,6 +656,18 @@ class SocketType:
             if err != EINTR and err != EAGAIN and err != EWOULDBLOCK:
                 raise from_errno(err)
 
+    def _retry(self, function, *args):
+        """The failure path of a flat (not timeout-mode) call, entered when
+        ``function(fd, *args)`` returned -1: retry on EINTR (PEP 475; a
+        signal handler's exception propagates from here), else raise."""
+        while True:
+            err = ffi.errno
+            if err != EINTR:
+                raise from_errno(err)
+            result = function(self._fd, *args)
+            if result >= 0:
+                return result
+
     # -- receiving --
 
     def recv(self, bufsize, flags=0):
@@ -672,16 +686,11 @@ class SocketType:
         else:
             buf = _new_raw("char[]", bufsize)
         if self._timeout:
-            n = self._call_timed(READ, lib.recv, buf, bufsize, flags)
+            n = self._call_timed(READ, _c_recv, buf, bufsize, flags)
         else:
-            fd = self._fd
-            while True:
-                n = lib.recv(fd, buf, bufsize, flags)
-                if n >= 0:
-                    break
-                err = ffi.errno
-                if err != EINTR:
-                    raise from_errno(err)
+            n = _c_recv(self._fd, buf, bufsize, flags)
+            if n < 0:
+                n = self._retry(_c_recv, buf, bufsize, flags)
         data = _unpack(buf, n)
         if bufsize <= _POOLED:
             _pool_push(buf)
@@ -704,15 +713,11 @@ class SocketType:
         elif len(buf) < nbytes:
             raise ValueError("buffer too small for requested bytes")
         if self._timeout:
-            return self._call_timed(READ, lib.recv, buf, nbytes, flags)
-        fd = self._fd
-        while True:
-            n = lib.recv(fd, buf, nbytes, flags)
-            if n >= 0:
-                return n
-            err = ffi.errno
-            if err != EINTR:
-                raise from_errno(err)
+            return self._call_timed(READ, _c_recv, buf, nbytes, flags)
+        n = _c_recv(self._fd, buf, nbytes, flags)
+        if n < 0:
+            return self._retry(_c_recv, buf, nbytes, flags)
+        return n
 
     def recvfrom(self, bufsize, flags=0):
         """recvfrom(buffersize[, flags]) -> (data, address info)
@@ -729,19 +734,14 @@ class SocketType:
         else:
             buf = _new_raw("char[]", bufsize)
         storage, size = _new_storage()
-        sa = ffi.cast("struct sockaddr *", storage)
         if self._timeout:
-            n = self._call_timed(READ, lib.recvfrom, buf, bufsize, flags, sa,
-                                 size)
+            n = self._call_timed(READ, _c_recvfrom, buf, bufsize, flags,
+                                 storage, size)
         else:
-            fd = self._fd
-            while True:
-                n = lib.recvfrom(fd, buf, bufsize, flags, sa, size)
-                if n >= 0:
-                    break
-                err = ffi.errno
-                if err != EINTR:
-                    raise from_errno(err)
+            n = _c_recvfrom(self._fd, buf, bufsize, flags, storage, size)
+            if n < 0:
+                n = self._retry(_c_recvfrom, buf, bufsize, flags, storage,
+                                size)
         data = _unpack(buf, n)
         if bufsize <= _POOLED:
             _pool_push(buf)
@@ -761,19 +761,14 @@ class SocketType:
             raise ValueError("nbytes is greater than the length of the "
                              "buffer")
         storage, size = _new_storage()
-        sa = ffi.cast("struct sockaddr *", storage)
         if self._timeout:
-            n = self._call_timed(READ, lib.recvfrom, buf, nbytes, flags, sa,
-                                 size)
+            n = self._call_timed(READ, _c_recvfrom, buf, nbytes, flags,
+                                 storage, size)
         else:
-            fd = self._fd
-            while True:
-                n = lib.recvfrom(fd, buf, nbytes, flags, sa, size)
-                if n >= 0:
-                    break
-                err = ffi.errno
-                if err != EINTR:
-                    raise from_errno(err)
+            n = _c_recvfrom(self._fd, buf, nbytes, flags, storage, size)
+            if n < 0:
+                n = self._retry(_c_recvfrom, buf, nbytes, flags, storage,
+                                size)
         return n, _addresses.from_sockaddr(storage, size[0], self._proto)
 
     def recvmsg(self, bufsize, ancbufsize=0, flags=0):
@@ -861,21 +856,14 @@ class SocketType:
 
         Send (part of) ``data``; the number of bytes sent.
         """
-        if isinstance(data, bytes):
-            buf = data
-        else:
-            buf = _readable_buffer(data)
-        n = len(buf)
+        if data.__class__ is not bytes:
+            data = _readable_buffer(data)
         if self._timeout:
-            return self._call_timed(WRITE, lib.send, buf, n, flags)
-        fd = self._fd
-        while True:
-            sent = lib.send(fd, buf, n, flags)
-            if sent >= 0:
-                return sent
-            err = ffi.errno
-            if err != EINTR:
-                raise from_errno(err)
+            return self._call_timed(WRITE, _c_send, data, len(data), flags)
+        sent = _c_send(self._fd, data, len(data), flags)
+        if sent < 0:
+            return self._retry(_c_send, data, len(data), flags)
+        return sent
 
     def sendall(self, data, flags=0):
         """sendall(data[, flags])
@@ -942,27 +930,17 @@ class SocketType:
         else:
             raise TypeError("sendto() takes 2 or 3 arguments (%d given)"
                             % (len(args) + 1))
-        if isinstance(data, bytes):
-            buf = data
-        else:
-            buf = _readable_buffer(data)
-        n = len(buf)
-        ptr, length = _addresses.to_sockaddr(self._family, self._proto,
-                                             address, "sendto")
-        sa = ffi.cast("struct sockaddr *", ptr)
+        if data.__class__ is not bytes:
+            data = _readable_buffer(data)
+        n = len(data)
+        sa, length = _addresses.to_sockaddr(self._family, self._proto,
+                                            address, "sendto")
         if self._timeout:
-            sent = self._call_timed(WRITE, lib.sendto, buf, n, flags, sa,
+            return self._call_timed(WRITE, _c_sendto, data, n, flags, sa,
                                     length)
-        else:
-            fd = self._fd
-            while True:
-                sent = lib.sendto(fd, buf, n, flags, sa, length)
-                if sent >= 0:
-                    break
-                err = ffi.errno
-                if err != EINTR:
-                    raise from_errno(err)
-        del ptr
+        sent = _c_sendto(self._fd, data, n, flags, sa, length)
+        if sent < 0:
+            return self._retry(_c_sendto, data, n, flags, sa, length)
         return sent
 
     def sendmsg(self, buffers, ancdata=(), flags=0, address=None):

@@ -29,19 +29,21 @@ struct cmsghdr {
 """
 
 FUNCTIONS = """
+/* Socket addresses are declared 'void *' rather than 'struct sockaddr *':
+   C converts implicitly, and Python can pass any family's struct (the
+   cdata that owns it) without an ffi.cast() per call on the hot paths. */
 int socket(int, int, int);
 int socketpair(int, int, int, int[2]);
-int bind(int, const struct sockaddr *, socklen_t);
-int connect(int, const struct sockaddr *, socklen_t);
+int bind(int, const void *, socklen_t);
+int connect(int, const void *, socklen_t);
 int listen(int, int);
-int accept4(int, struct sockaddr *, socklen_t *, int);
-int getsockname(int, struct sockaddr *, socklen_t *);
-int getpeername(int, struct sockaddr *, socklen_t *);
+int accept4(int, void *, socklen_t *, int);
+int getsockname(int, void *, socklen_t *);
+int getpeername(int, void *, socklen_t *);
 ssize_t send(int, const void *, size_t, int);
 ssize_t recv(int, void *, size_t, int);
-ssize_t sendto(int, const void *, size_t, int, const struct sockaddr *,
-               socklen_t);
-ssize_t recvfrom(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+ssize_t sendto(int, const void *, size_t, int, const void *, socklen_t);
+ssize_t recvfrom(int, void *, size_t, int, void *, socklen_t *);
 ssize_t sendmsg(int, const struct msghdr *, int);
 ssize_t recvmsg(int, struct msghdr *, int);
 int getsockopt(int, int, int, void *, socklen_t *);
