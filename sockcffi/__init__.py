@@ -26,3 +26,9 @@ from .inet import *          # noqa: E402,F401,F403  byte order, inet_*
 from .resolver import *      # noqa: E402,F401,F403  names and services
 from .ancillary import *     # noqa: E402,F401,F403  CMSG_LEN, CMSG_SPACE
 from .sockets import *       # noqa: E402,F401,F403  the socket class
+
+from ._binding import FEATURES as _FEATURES  # noqa: E402
+if "bluetooth" in _FEATURES and "AF_BLUETOOTH" in globals():
+    # Text, not integers: the named Bluetooth addresses live with the family.
+    from .addresses import BDADDR_ANY, BDADDR_LOCAL  # noqa: F401
+del _FEATURES

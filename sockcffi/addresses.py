@@ -707,6 +707,130 @@ class _ALG(_Family):
                 sa.salg_feat, sa.salg_mask)
 
 
+# --- AF_BLUETOOTH (BlueZ) ---------------------------------------------------
+#
+# The protocol picks the struct and the Python shape (CPython 3.11, Linux):
+#   BTPROTO_L2CAP   (bdaddr, psm)       sockaddr_l2
+#   BTPROTO_RFCOMM  (bdaddr, channel)   sockaddr_rc
+#   BTPROTO_HCI     (device_id,) in, device_id out          sockaddr_hci
+#   BTPROTO_SCO     bdaddr in (bytes, or str), str out      sockaddr_sco
+# A bdaddr is "XX:XX:XX:XX:XX:XX", most significant byte first; bdaddr_t
+# stores it the other way round (the last pair is b[0]).
+
+# The stdlib's named addresses.  The header spells them as bdaddr_t
+# initialisers, which the constant probe cannot see: these are the text forms.
+_BDADDR_ANY = "00:00:00:00:00:00"
+_BDADDR_LOCAL = "00:00:00:FF:FF:FF"
+
+
+def _bdaddr_text(bdaddr):
+    b = bdaddr.b
+    return "%02X:%02X:%02X:%02X:%02X:%02X" % (b[5], b[4], b[3], b[2], b[1],
+                                              b[0])
+
+
+@_register
+class _BLUETOOTH(_Family):
+    name = "AF_BLUETOOTH"
+    ctype = "struct sockaddr_l2 *"     # the largest; each proto has its own
+    feature = "bluetooth"
+
+    def __init__(self):
+        l2cap, hci = _const("BTPROTO_L2CAP"), _const("BTPROTO_HCI")
+        rfcomm, sco = _const("BTPROTO_RFCOMM"), _const("BTPROTO_SCO")
+        self._structs = {l2cap: ffi.typeof("struct sockaddr_l2 *"),
+                         rfcomm: ffi.typeof("struct sockaddr_rc *"),
+                         hci: ffi.typeof("struct sockaddr_hci *"),
+                         sco: ffi.typeof("struct sockaddr_sco *")}
+        self._l2cap, self._rfcomm, self._hci, self._sco = \
+            l2cap, rfcomm, hci, sco
+
+    @staticmethod
+    def _set(sa, field, text):
+        if lib.sockcffi_bt_setbdaddr(text, ffi.addressof(sa, field)) < 0:
+            raise OSError("bad bluetooth address")
+
+    @staticmethod
+    def _text_arg(value):
+        """Format unit 's' (str, UTF-8, no NUL); None if it does not fit."""
+        if not isinstance(value, str):
+            return None
+        try:
+            data = value.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        return None if b"\0" in data else data
+
+    @staticmethod
+    def _int_arg(value):
+        """Format unit 'i'; None if it does not fit."""
+        try:
+            return _c_int(value)
+        except (TypeError, OverflowError):
+            return None
+
+    def encode(self, address, proto, caller):
+        ptype = self._structs.get(proto)
+        if ptype is None:
+            raise OSError("%s(): unknown Bluetooth protocol" % caller)
+        sa = ffi.new(ptype)
+        if proto == self._sco:
+            # 3.11 takes bytes only (scanned up to a NUL); str is accepted
+            # as well, the way later versions do.
+            if isinstance(address, bytes):
+                text = address
+            else:
+                text = self._text_arg(address)
+            if text is None:
+                raise OSError("%s(): wrong format" % caller)
+            self._set(sa, "sco_bdaddr", text)
+            sa.sco_family = self.family
+            return sa, ffi.sizeof(sa[0])
+        if not isinstance(address, tuple):
+            raise OSError("%s(): wrong format" % caller)
+        if proto == self._hci:
+            dev = self._int_arg(address[0]) if len(address) == 1 else None
+            if dev is None:
+                raise OSError("%s(): wrong format" % caller)
+            sa.hci_family = self.family
+            sa.hci_dev = dev & 0xffff
+            sa.hci_channel = 0                  # HCI_CHANNEL_RAW
+            return sa, ffi.sizeof(sa[0])
+        if len(address) != 2:
+            raise OSError("%s(): wrong format" % caller)
+        text = self._text_arg(address[0])
+        number = self._int_arg(address[1])
+        if text is None or number is None:
+            raise OSError("%s(): wrong format" % caller)
+        if proto == self._l2cap:
+            self._set(sa, "l2_bdaddr", text)
+            sa.l2_family = self.family
+            sa.l2_psm = number & 0xffff
+        else:
+            self._set(sa, "rc_bdaddr", text)
+            sa.rc_family = self.family
+            sa.rc_channel = number & 0xff
+        return sa, ffi.sizeof(sa[0])
+
+    def decode(self, sa, length, proto):
+        ptype = self._structs.get(proto)
+        if ptype is None:
+            raise ValueError("Unknown Bluetooth protocol")
+        sa = ffi.cast(ptype, sa)
+        if proto == self._l2cap:
+            return (_bdaddr_text(sa.l2_bdaddr), sa.l2_psm)
+        if proto == self._rfcomm:
+            return (_bdaddr_text(sa.rc_bdaddr), sa.rc_channel)
+        if proto == self._hci:
+            return sa.hci_dev
+        return _bdaddr_text(sa.sco_bdaddr)
+
+
+if _const("AF_BLUETOOTH") in _FAMILIES:
+    BDADDR_ANY = _BDADDR_ANY
+    BDADDR_LOCAL = _BDADDR_LOCAL
+
+
 # --- the public contract ----------------------------------------------------
 
 def family_of(family):

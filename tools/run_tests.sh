@@ -5,7 +5,8 @@
 #
 # Builds sockcffi with 'pip install .[test]' into two fresh virtual
 # environments, .venv-cpython (python3) and .venv-pypy (Debian's pypy3,
-# installed with apt-get when absent), then runs pytest in each.  Exits
+# installed with apt-get when absent, as is libbluetooth-dev for the
+# AF_BLUETOOTH family), then runs pytest in each.  Exits
 # non-zero if either run fails.  CI (.ci/run) calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,15 +16,24 @@ PYPY=${PYPY:-pypy3}
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-ensure_pypy() {
-    if command -v "$PYPY" >/dev/null && "$PYPY" -c 'import venv' 2>/dev/null \
-        && [ -n "$(ls /usr/lib/pypy3*/include/Python.h /usr/include/pypy3*/Python.h 2>/dev/null)" ]; then
+ensure_system_packages() {
+    # The BlueZ headers are optional for the build; CI wants them so that
+    # the AF_BLUETOOTH family is compiled in and tested.
+    local packages=()
+    if ! command -v "$PYPY" >/dev/null || ! "$PYPY" -c 'import venv' 2>/dev/null \
+        || [ -z "$(ls /usr/lib/pypy3*/include/Python.h /usr/include/pypy3*/Python.h 2>/dev/null)" ]; then
+        packages+=(pypy3 pypy3-dev pypy3-venv pypy3-lib-testsuite)
+    fi
+    if [ ! -e /usr/include/bluetooth/bluetooth.h ]; then
+        packages+=(libbluetooth-dev)
+    fi
+    if [ ${#packages[@]} -eq 0 ]; then
         return
     fi
-    echo "== installing PyPy (pypy3 pypy3-dev pypy3-venv pypy3-lib-testsuite)"
+    echo "== installing ${packages[*]}"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        pypy3 pypy3-dev pypy3-venv pypy3-lib-testsuite >/dev/null
+        "${packages[@]}" >/dev/null
 }
 
 make_venv() {  # make_venv DIR INTERPRETER
@@ -37,7 +47,7 @@ make_venv() {  # make_venv DIR INTERPRETER
     echo "== built and installed in $((SECONDS - start)) s"
 }
 
-ensure_pypy
+ensure_system_packages
 make_venv .venv-cpython "$PYTHON"
 make_venv .venv-pypy "$PYPY"
 

@@ -27,6 +27,7 @@ MODULES = (
     "alg",        # AF_ALG
     "vsock",      # AF_VSOCK
     "qrtr",       # AF_QIPCRTR
+    "bluetooth",  # AF_BLUETOOTH (BlueZ headers: L2CAP, RFCOMM, HCI, SCO)
 )
 
 
