@@ -304,17 +304,38 @@ def _port_check(port, caller):
         raise OverflowError("%s(): port must be 0-65535." % caller)
 
 
+# Encoded numeric IPv4 addresses, {(family, host, port): sockaddr_in}, so
+# that sendto() to the same peer skips parsing.  Only exact (str, int) pairs
+# whose host is the dotted quad of the result are kept: no resolved name is
+# ever cached, and no other type can compare equal to a key.  The structs are
+# only ever handed to C as const.  Bounded: emptied when full.
+_ENCODED_INET = {}
+_ENCODED_INET_MAX = 256
+
+
 @_register
 class _INET(_Family):
     name = "AF_INET"
     ctype = "struct sockaddr_in *"
 
     def encode(self, address, proto, caller):
+        exact = (address.__class__ is tuple and len(address) == 2
+                 and address[0].__class__ is str
+                 and address[1].__class__ is int)
+        if exact:
+            key = (self.family,) + address
+            sin = _ENCODED_INET.get(key)
+            if sin is not None:
+                return sin, self.size
         host, port = _inet_args(address, caller)
         sin = resolve_ip(host, _AF_INET)
         _port_check(port, caller)
         sin.sin_family = self.family
         sin.sin_port = _htons(port)
+        if exact and ipv4_text(sin) == address[0]:
+            if len(_ENCODED_INET) >= _ENCODED_INET_MAX:
+                _ENCODED_INET.clear()
+            _ENCODED_INET[key] = sin
         return sin, self.size
 
     def decode(self, sin, length, proto):

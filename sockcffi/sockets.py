@@ -57,6 +57,8 @@ _c_send = lib.send
 _c_recv = lib.recv
 _c_sendto = lib.sendto
 _c_recvfrom = lib.recvfrom
+_c_getsockopt_int = lib.sockcffi_getsockopt_int
+_OPT_FAILED = lib.SOCKCFFI_OPT_FAILED
 
 # Receive buffers of up to _POOLED bytes come from a free list instead of a
 # fresh allocation per call (on PyPy a 64 KiB raw allocation costs ~10 us of
@@ -211,11 +213,10 @@ def close(fd):
 
 
 def _query_int_option(fd, option):
-    value = ffi.new("int *")
-    size = ffi.new("socklen_t *", _INT_SIZE)
-    if lib.getsockopt(fd, _SOL_SOCKET, option, value, size) < 0:
+    value = _c_getsockopt_int(fd, _SOL_SOCKET, option)
+    if value == _OPT_FAILED:
         raise from_errno()
-    return value[0]
+    return value
 
 
 def _fileno_argument(fileno):
@@ -477,6 +478,12 @@ class SocketType:
         An integer option, or with ``buffersize`` the raw option bytes
         (at most ``buffersize`` of them).
         """
+        if (buflen == 0 and level.__class__ is int
+                and option.__class__ is int and self._family != _AF_VSOCK):
+            value = _c_getsockopt_int(self._fd, level, option)
+            if value == _OPT_FAILED:
+                raise from_errno()
+            return value
         level = _c_int(level)
         option = _c_int(option)
         buflen = _c_int(buflen)

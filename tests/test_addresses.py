@@ -394,3 +394,29 @@ def test_bad_bind_same_class_as_stdlib(family, address):
         assert got is not None and got.__name__ == expected.__name__
     else:
         assert got is expected
+
+
+def test_inet_encode_cache_keeps_stdlib_semantics():
+    """The numeric-IPv4 encode cache never changes an outcome: a cached
+    (host, port) does not make an equal-but-differently-typed address valid,
+    and names that need resolving are never cached."""
+    from sockcffi import addresses
+    addresses.to_sockaddr(socket.AF_INET, 0, ("127.0.0.1", 9), "sendto")
+    assert (socket.AF_INET, "127.0.0.1", 9) in addresses._ENCODED_INET
+    for bad in (("127.0.0.1", 9.0), ("127.0.0.1", True), ["127.0.0.1", 9]):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as ref:
+            try:
+                ref.sendto(b"", bad)
+            except Exception as e:
+                expected = type(e)
+            else:
+                expected = None
+        try:
+            addresses.to_sockaddr(socket.AF_INET, 0, bad, "sendto")
+        except Exception as e:
+            got = type(e)
+        else:
+            got = None
+        assert got is expected, bad
+    addresses.to_sockaddr(socket.AF_INET, 0, ("localhost", 9), "sendto")
+    assert (socket.AF_INET, "localhost", 9) not in addresses._ENCODED_INET

@@ -50,6 +50,11 @@ int getsockopt(int, int, int, void *, socklen_t *);
 int setsockopt(int, int, int, const void *, socklen_t);
 int shutdown(int, int);
 
+/* getsockopt() of an int option: one call, no allocation.  The value, or
+   SOCKCFFI_OPT_FAILED with errno set. */
+#define SOCKCFFI_OPT_FAILED ...
+long long sockcffi_getsockopt_int(int, int, int);
+
 /* CMSG_* are macros; these wrap them (see CUSTOMIZATIONS). */
 size_t sockcffi_cmsg_len(size_t);
 size_t sockcffi_cmsg_space(size_t);
@@ -59,6 +64,16 @@ unsigned char *sockcffi_cmsg_data(struct cmsghdr *);
 """
 
 CUSTOMIZATIONS = """
+#define SOCKCFFI_OPT_FAILED (-(1LL << 40))
+static long long sockcffi_getsockopt_int(int fd, int level, int option)
+{
+    int value = 0;
+    socklen_t size = sizeof(value);
+    if (getsockopt(fd, level, option, &value, &size) < 0)
+        return SOCKCFFI_OPT_FAILED;
+    return value;
+}
+
 static size_t sockcffi_cmsg_len(size_t n) { return CMSG_LEN(n); }
 static size_t sockcffi_cmsg_space(size_t n) { return CMSG_SPACE(n); }
 static struct cmsghdr *sockcffi_cmsg_firsthdr(struct msghdr *m)
