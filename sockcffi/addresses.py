@@ -172,10 +172,14 @@ def resolve_ip(name, family):
     return _resolve_name(name, family)
 
 
-def _getaddrinfo_first(host, service, family, socktype, flags):
+def call_getaddrinfo(host, service, family, socktype, proto, flags):
+    """C getaddrinfo() with these hints; returns the ``struct addrinfo **``
+    it filled (free with ``lib.freeaddrinfo(resp[0])``), or raises
+    gaierror."""
     hints = ffi.new("struct addrinfo *")
     hints.ai_family = family
     hints.ai_socktype = socktype
+    hints.ai_protocol = proto
     hints.ai_flags = flags
     resp = ffi.new("struct addrinfo **")
     err = lib.getaddrinfo(host, service, hints, resp)
@@ -193,8 +197,8 @@ def _result_struct(res):
 
 
 def _resolve_wildcard(family):
-    resp = _getaddrinfo_first(ffi.NULL, b"0", family, lib.SOCK_DGRAM,
-                              lib.AI_PASSIVE)
+    resp = call_getaddrinfo(ffi.NULL, b"0", family, lib.SOCK_DGRAM, 0,
+                            lib.AI_PASSIVE)
     try:
         res = resp[0]
         out = _result_struct(res)
@@ -209,7 +213,7 @@ def _resolve_wildcard(family):
 
 
 def _resolve_name(name, family):
-    resp = _getaddrinfo_first(name, ffi.NULL, family, 0, 0)
+    resp = call_getaddrinfo(name, ffi.NULL, family, 0, 0, 0)
     try:
         out = _result_struct(resp[0])
     finally:

@@ -14,7 +14,7 @@ from operator import index as _index
 from . import addresses as _addr
 from ._binding import ffi, lib
 from .enums import AddressFamily, SocketKind, _intenum_converter
-from .errors import from_errno, from_gai, from_h_errno, gaierror, herror
+from .errors import from_errno, from_gai, from_h_errno, herror
 from .inet import _c_text
 
 __all__ = ["getaddrinfo", "getnameinfo", "gethostbyname", "gethostbyname_ex",
@@ -68,21 +68,6 @@ def _gai_port(port):
     raise OSError("Int or String expected")
 
 
-def _addrinfo_list(host, service, family, type, proto, flags):
-    """Run getaddrinfo(); returns (first node, owner) -- free with
-    lib.freeaddrinfo(owner[0])."""
-    hints = ffi.new("struct addrinfo *")
-    hints.ai_family = family
-    hints.ai_socktype = type
-    hints.ai_protocol = proto
-    hints.ai_flags = flags
-    resp = ffi.new("struct addrinfo **")
-    err = lib.getaddrinfo(host, service, hints, resp)
-    if err:
-        raise from_gai(err)
-    return resp
-
-
 def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
     """Resolve host and port into a list of address info 5-tuples.
 
@@ -92,7 +77,7 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
     cport = _gai_port(port)
     family, type, proto, flags = (_c_int(family), _c_int(type),
                                   _c_int(proto), _c_int(flags))
-    resp = _addrinfo_list(chost, cport, family, type, proto, flags)
+    resp = _addr.call_getaddrinfo(chost, cport, family, type, proto, flags)
     result = []
     try:
         res = resp[0]
@@ -123,8 +108,8 @@ def _name_info(sa, salen, flags):
 
 
 def _numeric_lookup(host, port_text):
-    resp = _addrinfo_list(host, port_text, lib.AF_UNSPEC, lib.SOCK_DGRAM, 0,
-                          lib.AI_NUMERICHOST)
+    resp = _addr.call_getaddrinfo(host, port_text, lib.AF_UNSPEC,
+                                  lib.SOCK_DGRAM, 0, lib.AI_NUMERICHOST)
     try:
         res = resp[0]
         if res.ai_next != ffi.NULL:

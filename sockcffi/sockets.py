@@ -839,14 +839,9 @@ class SocketType:
         if self._timeout:
             n = self._call_timed(READ, lib.recvmsg, msg, flags)
         else:
-            fd = self._fd
-            while True:
-                n = lib.recvmsg(fd, msg, flags)
-                if n >= 0:
-                    break
-                err = ffi.errno
-                if err != EINTR:
-                    raise from_errno(err)
+            n = lib.recvmsg(self._fd, msg, flags)
+            if n < 0:
+                n = self._retry(lib.recvmsg, msg, flags)
         try:
             ancdata = parse_control(msg, stacklevel=4)
             namelen = min(msg.msg_namelen, _STORAGE_SIZE)
@@ -886,13 +881,9 @@ class SocketType:
             # Fast path: a bytes object goes to send() as is; a view is
             # only made if the first send() is partial.
             total = len(data)
-            while True:
-                sent = lib.send(fd, data, total, flags)
-                if sent >= 0:
-                    break
-                err = ffi.errno
-                if err != EINTR:
-                    raise from_errno(err)
+            sent = _c_send(fd, data, total, flags)
+            if sent < 0:
+                sent = self._retry(_c_send, data, total, flags)
             if sent >= total:
                 return None
             done = sent
@@ -989,14 +980,9 @@ class SocketType:
         if self._timeout:
             sent = self._call_timed(WRITE, lib.sendmsg, msg, flags)
         else:
-            fd = self._fd
-            while True:
-                sent = lib.sendmsg(fd, msg, flags)
-                if sent >= 0:
-                    break
-                err = ffi.errno
-                if err != EINTR:
-                    raise from_errno(err)
+            sent = lib.sendmsg(self._fd, msg, flags)
+            if sent < 0:
+                sent = self._retry(lib.sendmsg, msg, flags)
         del name, views, keep
         return sent
 
