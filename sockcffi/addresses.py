@@ -18,6 +18,7 @@ failures as UnicodeError, ...); ``_PYPY`` selects PyPy's behaviour there.
 """
 import os
 import sys
+from errno import ENODEV
 from operator import index as _index
 
 from ._binding import FEATURES, ffi, lib
@@ -513,7 +514,7 @@ def _ifindex(name):
     ffi.errno = 0
     index = lib.if_nametoindex(name)
     if index == 0:
-        raise from_errno(ffi.errno or _ENODEV)
+        raise from_errno(ffi.errno or ENODEV)
     return index
 
 
@@ -527,7 +528,6 @@ def _ifname(index):
     return ffi.string(buf)
 
 
-_ENODEV = 19
 _IFNAMSIZ = _const("IF_NAMESIZE", 16)
 
 
