@@ -6,7 +6,6 @@ sockcffi's are its own classes; builtins by identity).
 """
 import os
 import socket
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st

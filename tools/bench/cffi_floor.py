@@ -13,7 +13,6 @@ and "bare cffi calls" is sockcffi's own Python layer.
 import os
 import socket as stdlib_socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
