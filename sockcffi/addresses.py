@@ -5,10 +5,10 @@ directions; instances are registered by family number, so the socket class
 never needs a chain of ``if family == ...``:
 
     ptr, length = to_sockaddr(family, proto, address, "bind")
-    lib.bind(fd, ffi.cast("struct sockaddr *", ptr), length)
+    lib.bind(fd, ptr, length)
 
     storage, lenp = new_storage()
-    lib.getsockname(fd, ffi.cast("struct sockaddr *", storage), lenp)
+    lib.getsockname(fd, storage, lenp)
     address = from_sockaddr(storage, lenp[0], proto)
 
 The stdlib ``socket`` module of the running interpreter is the reference for
@@ -867,7 +867,8 @@ def to_sockaddr(family, proto, address, caller):
     """Encode ``address`` for a socket of ``family``/``proto``.
 
     Returns ``(ptr, length)``: ``ptr`` owns the C struct (keep it alive while
-    the call runs; pass ``ffi.cast("struct sockaddr *", ptr)``).
+    the call runs); the socket calls take it as it is (their cdef declares
+    addresses ``void *``).
     """
     conv = _FAMILIES.get(family)
     if conv is None:
@@ -904,11 +905,3 @@ def new_storage():
     The length is preset to the storage size; the storage is not cleared.
     """
     return (_raw_new(_STORAGE_P), _raw_new(_SOCKLEN_P, _STORAGE_SIZE))
-
-
-def sockaddr_len(family):
-    """sizeof the struct for ``family`` (the stdlib's getsockaddrlen)."""
-    conv = _FAMILIES.get(family)
-    if conv is None:
-        raise OSError("getsockaddrlen: bad family")
-    return conv.size

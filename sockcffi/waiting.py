@@ -28,11 +28,6 @@ CONNECT = lib.POLLOUT | lib.POLLERR
 _INT_MAX = 2 ** 31 - 1
 
 
-def deadline_after(timeout):
-    """The monotonic deadline of an operation starting now."""
-    return monotonic() + timeout
-
-
 def wait(fd, events, deadline):
     """Block until ``fd`` is ready for ``events``.
 
