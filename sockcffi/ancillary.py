@@ -16,6 +16,7 @@ import os
 import warnings
 from operator import index as _index
 
+from ._args import c_int as _c_int
 from ._binding import ffi, lib
 
 __all__ = ["CMSG_LEN", "CMSG_SPACE"]
@@ -27,8 +28,6 @@ _SPACE_1 = lib.sockcffi_cmsg_space(1)         # CMSG_SPACE(1)
 _SOL_SOCKET = lib.SOL_SOCKET
 _SCM_RIGHTS = getattr(lib, "SCM_RIGHTS", None)
 _INT_SIZE = ffi.sizeof("int")
-_C_INT_MIN = -2 ** 31
-_C_INT_MAX = 2 ** 31 - 1
 
 _MALFORMED = "received malformed or improperly-truncated ancillary data"
 
@@ -80,15 +79,6 @@ def CMSG_SPACE(length):
     if result is None:
         raise OverflowError("CMSG_SPACE() argument out of range")
     return result
-
-
-def _c_int(value):
-    value = _index(value)
-    if value < _C_INT_MIN:
-        raise OverflowError("signed integer is less than minimum")
-    if value > _C_INT_MAX:
-        raise OverflowError("signed integer is greater than maximum")
-    return value
 
 
 def _item_error(item):

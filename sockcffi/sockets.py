@@ -28,6 +28,8 @@ from operator import index as _index
 from time import monotonic
 
 from . import addresses as _addresses
+from ._args import C_INT_MAX as _C_INT_MAX, C_INT_MIN as _C_INT_MIN
+from ._args import c_int as _c_int
 from ._binding import ffi, lib
 from .ancillary import (CMSG_LEN, build_control, close_received_fds,
                         parse_control)
@@ -88,23 +90,11 @@ _SO_PROTOCOL = getattr(lib, "SO_PROTOCOL", None)
 _SCM_RIGHTS = getattr(lib, "SCM_RIGHTS", None)
 _DEFAULT_BACKLOG = min(lib.SOMAXCONN, 128)
 _INT_SIZE = ffi.sizeof("int")
-_C_INT_MIN = -2 ** 31
-_C_INT_MAX = 2 ** 31 - 1
 _PYPY = sys.implementation.name == "pypy"
 _NS_LIMIT = 2 ** 63          # CPython keeps timeouts as int64 nanoseconds
 
 
 # --- argument conversion ----------------------------------------------------
-
-def _c_int(value):
-    """PyArg "i": an int that fits a C int, else TypeError/OverflowError."""
-    value = int(_index(value))
-    if value < _C_INT_MIN:
-        raise OverflowError("signed integer is less than minimum")
-    if value > _C_INT_MAX:
-        raise OverflowError("signed integer is greater than maximum")
-    return value
-
 
 def _bytes_like_error(obj):
     return TypeError("a bytes-like object is required, not '%s'"
