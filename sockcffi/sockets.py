@@ -13,9 +13,10 @@ Modes (see "Notes on socket timeouts"): ``_timeout`` is None in blocking
 mode, 0.0 in non-blocking mode and a positive float in timeout mode, where
 the descriptor is O_NONBLOCK and each operation waits in
 :func:`sockcffi.waiting.wait` with one deadline per call.  The hot methods
-test ``if self._timeout:`` once and otherwise run a flat loop around the
-system call that retries EINTR (PEP 475: the signal handler runs when the
-loop goes round, and its exception propagates).
+test ``if self._timeout:`` once and otherwise make the system call directly;
+only a failed call goes to ``_retry``, which retries EINTR (PEP 475: the
+signal handler runs on the way in, and its exception propagates) and raises
+anything else.
 """
 import builtins
 import io
