@@ -20,8 +20,11 @@ ensure_system_packages() {
     # The BlueZ headers are optional for the build; CI wants them so that
     # the AF_BLUETOOTH family is compiled in and tested.
     local packages=()
+    # pypy3-lib-testsuite brings PyPy's test_socket.py for the conformance
+    # test; pypy3-dev its Python.h.
     if ! command -v "$PYPY" >/dev/null || ! "$PYPY" -c 'import venv' 2>/dev/null \
-        || [ -z "$(ls /usr/lib/pypy3*/include/Python.h /usr/include/pypy3*/Python.h 2>/dev/null)" ]; then
+        || [ -z "$(ls /usr/lib/pypy3*/include/Python.h /usr/include/pypy3*/Python.h 2>/dev/null)" ] \
+        || [ -z "$(ls /usr/lib/pypy3*/test/test_socket.py 2>/dev/null)" ]; then
         packages+=(pypy3 pypy3-dev pypy3-venv pypy3-lib-testsuite)
     fi
     if [ ! -e /usr/include/bluetooth/bluetooth.h ]; then
