@@ -1,17 +1,188 @@
-"""Argument conversion shared by the socket methods, as CPython's PyArg
-format units do it (same exception classes and messages)."""
-from operator import index
+"""Argument conversion: the one place a Python argument becomes a C value.
+
+Every public function and method converts its arguments here, the way
+CPython's PyArg format units and PyPy's ``unwrap_spec`` do it, with the
+stdlib's exception classes.  Three rules hold for every converter:
+
+* an integer is taken with ``operator.index`` exactly once and turned into
+  an exact ``int`` before anything compares it, so an ``int`` subclass with
+  lying ``<``/``>``/``__eq__`` never reaches a bounds check or C;
+* a buffer's length is the length of the view handed to C, never
+  ``len()`` of the caller's object;
+* a buffer view is exported for one call: the caller releases it (``with``
+  or :func:`release` in a ``finally``) when the call ends, error or not, so
+  a failed call never leaves the caller's bytearray locked.
+
+Text converters use ``str.encode(value, ...)`` rather than ``value.encode``
+so that a ``str`` subclass cannot substitute another object for the bytes.
+"""
+import os
+import sys
+from operator import index as _index
+
+from ._binding import ffi
+
+__all__ = []
+
+PYPY = sys.implementation.name == "pypy"
 
 C_INT_MIN = -2 ** 31
 C_INT_MAX = 2 ** 31 - 1
+C_UINT_MAX = 2 ** 32 - 1
+SSIZE_MAX = sys.maxsize
+SIZE_MAX = 2 * sys.maxsize + 1
+
+_from_buffer = ffi.from_buffer
+release = ffi.release
+
+
+def exact_int(value):
+    """``operator.index(value)`` as an exact ``int`` (never a subclass)."""
+    value = _index(value)
+    if value.__class__ is not int:
+        # __index__ may return an int subclass (allowed, deprecated, on
+        # 3.9); int.__index__ copies it to a plain int without calling any
+        # of its methods.
+        value = int.__index__(value)
+    return value
 
 
 def c_int(value):
-    """Format unit "i": an int that fits a C int, else TypeError (not an
-    integer) or OverflowError."""
-    value = int(index(value))
+    """Format unit "i": an int that fits a C int; TypeError for a
+    non-integer, OverflowError out of range."""
+    value = exact_int(value)
     if value < C_INT_MIN:
         raise OverflowError("signed integer is less than minimum")
     if value > C_INT_MAX:
         raise OverflowError("signed integer is greater than maximum")
     return value
+
+
+def c_int_wrapping(value):
+    """PyPy's C int: any integer, reduced modulo 2**32 to the C int range
+    (what PyPy's name-resolution functions do with their int arguments)."""
+    value = exact_int(value)
+    return ((value + 0x80000000) & 0xffffffff) - 0x80000000
+
+
+def c_uint_masked(value, mask=C_UINT_MAX):
+    """Format units "I"/"k"/"H"/"B": any int, silently truncated to
+    ``mask`` (CPython); PyPy refuses negative values with ValueError."""
+    value = exact_int(value)
+    if PYPY and value < 0:
+        raise ValueError("cannot convert negative integer to unsigned")
+    return value & mask
+
+
+def size(value, negative_message):
+    """Format unit "n" for a length: an exact int in [0, SSIZE_MAX].
+
+    ValueError(``negative_message``) below 0 (the socket methods' own
+    check), OverflowError above the C ssize_t range.
+    """
+    value = exact_int(value)
+    if value < 0:
+        raise ValueError(negative_message)
+    if value > SSIZE_MAX:
+        raise OverflowError("Python int too large to convert to C ssize_t")
+    return value
+
+
+def fd(value):
+    """A file descriptor argument: an int in [0, C_INT_MAX]."""
+    if isinstance(value, float):
+        raise TypeError("integer argument expected, got float")
+    try:
+        value = exact_int(value)
+    except TypeError:
+        if PYPY:                # PyPy's wording, which its tests check
+            raise TypeError("expected integer, got %s object"
+                            % type(value).__name__) from None
+        raise
+    if value < 0:
+        raise ValueError("negative file descriptor")
+    if value > C_INT_MAX:
+        raise OverflowError("file descriptor out of range")
+    return value
+
+
+# --- buffers ------------------------------------------------------------------
+
+def bytes_like_error(obj):
+    return TypeError("a bytes-like object is required, not '%s'"
+                     % type(obj).__name__)
+
+
+def writable_error(obj):
+    return TypeError("a read-write bytes-like object is required, not '%s'"
+                     % type(obj).__name__)
+
+
+def readable_buffer(data):
+    """A ``char[]`` view of a bytes-like object, without copying.  Its
+    ``len()`` is the buffer's; release it when the call ends."""
+    if isinstance(data, str):
+        raise bytes_like_error(data)
+    try:
+        return _from_buffer(data)
+    except TypeError:
+        raise bytes_like_error(data) from None
+
+
+def writable_buffer(data):
+    """A writable ``char[]`` view of a read-write bytes-like object.  Its
+    ``len()`` is the buffer's; release it when the call ends."""
+    try:
+        return _from_buffer(data, require_writable=True)
+    except (TypeError, BufferError):
+        raise writable_error(data) from None
+
+
+def buffer_bytes(data):
+    """The bytes of a bytes-like object (format unit "y*"), copied out
+    through the buffer protocol: exact ``bytes`` as they are, anything
+    else (a ``bytes`` subclass included) through a memoryview."""
+    if data.__class__ is bytes:
+        return data
+    if isinstance(data, str) or data is None:
+        raise bytes_like_error(data)
+    try:
+        view = memoryview(data)
+    except TypeError:
+        raise bytes_like_error(data) from None
+    with view:
+        if not view.c_contiguous:
+            raise BufferError("memoryview: underlying buffer is not "
+                              "C-contiguous")
+        return view.tobytes()
+
+
+# --- text -----------------------------------------------------------------------
+
+def c_text(value, func, argno):
+    """Format unit "s": a str, UTF-8 encoded, as the NUL-terminated bytes C
+    receives (embedded NUL: ValueError; PyPy cuts at the NUL instead)."""
+    if not isinstance(value, str):
+        if PYPY:
+            raise TypeError("expected str, got %s object"
+                            % type(value).__name__)
+        raise TypeError("%s() argument %d must be str, not %s"
+                        % (func, argno,
+                           "None" if value is None else type(value).__name__))
+    if PYPY:
+        data = str.encode(value, "utf-8", "surrogatepass")
+        end = data.find(b"\0")
+        return data if end < 0 else data[:end]
+    data = str.encode(value, "utf-8")
+    if b"\0" in data:
+        raise ValueError("embedded null character")
+    return data
+
+
+def fs_path(value):
+    """``os.fsencode(value)`` (str, bytes or os.PathLike) as exact bytes:
+    a ``bytes`` subclass is copied through the buffer protocol."""
+    value = os.fspath(value)
+    if isinstance(value, str):
+        return os.fsencode(str.__str__(value))
+    return buffer_bytes(value)

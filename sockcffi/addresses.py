@@ -19,15 +19,17 @@ failures as UnicodeError, ...); ``_PYPY`` selects PyPy's behaviour there.
 import os
 import sys
 from errno import ENODEV
-from operator import index as _index
 
+from ._args import (buffer_bytes, c_int, c_text, c_uint_masked, exact_int,
+                    fs_path)
 from ._binding import FEATURES, ffi, lib
-from .errors import from_errno, from_gai
+from .errors import from_errno
+from .ipaddr import (host_bytes, hton16, hton32, ntoh16, ntoh32,
+                     resolve_ip, sockaddr_in6_text, sockaddr_in_text)
 
 __all__ = []
 
 _PYPY = sys.implementation.name == "pypy"
-_LITTLE = sys.byteorder == "little"
 
 # Address families are registered here by number: {family: _Family instance}
 _FAMILIES = {}
@@ -46,39 +48,8 @@ def _const(name, default=None):
     return getattr(lib, name, default)
 
 
-# --- small conversion helpers (PyArg_ParseTuple's format units) ------------
-
-def _htons(x):
-    return ((x & 0xff) << 8) | (x >> 8) if _LITTLE else x
-
-
-def _htonl(x):
-    if not _LITTLE:
-        return x
-    return (((x & 0xff) << 24) | ((x & 0xff00) << 8)
-            | ((x >> 8) & 0xff00) | (x >> 24))
-
-
-_ntohs = _htons
-_ntohl = _htonl
-
-
-def _c_int(value):
-    """Format unit 'i': an int that fits a C int (OverflowError if not)."""
-    value = _index(value)
-    if not -0x80000000 <= value <= 0x7fffffff:
-        raise OverflowError("signed integer is out of range for C int")
-    return value
-
-
-def _c_uint_mask(value, mask=0xffffffff):
-    """Format units 'I'/'k'/'K'/'H'/'B': any int, silently truncated."""
-    if _PYPY:
-        value = _index(value)
-        if value < 0:
-            raise ValueError("cannot convert negative integer to unsigned")
-        return value & mask
-    return _index(value) & mask
+_AF_INET = lib.AF_INET
+_AF_INET6 = _const("AF_INET6")
 
 
 def _type_name(obj):
@@ -89,165 +60,6 @@ def _need_tuple(address, caller, fam_name):
     if not isinstance(address, tuple):
         raise TypeError("%s(): %s address must be tuple, not %s"
                         % (caller, fam_name, _type_name(address)))
-
-
-def host_bytes(host):
-    """An AF_INET/AF_INET6 host as bytes, as the stdlib's idna converter.
-
-    str (ASCII as is, anything else through the 'idna' codec), bytes or
-    bytearray; embedded NULs are refused.
-    """
-    if isinstance(host, str):
-        try:
-            data = host.encode("ascii")
-        except UnicodeEncodeError:
-            if _PYPY:
-                data = host.encode("idna")
-            else:
-                try:
-                    data = host.encode("idna")
-                except UnicodeError:
-                    raise TypeError("encoding of hostname failed") from None
-    elif isinstance(host, (bytes, bytearray)):
-        data = bytes(host)
-    else:
-        if _PYPY:
-            raise TypeError("string or unicode text buffer expected, not %s"
-                            % _type_name(host))
-        raise TypeError("str, bytes or bytearray expected, not %s"
-                        % _type_name(host))
-    if b"\0" in data:
-        raise TypeError("host name must not contain null character")
-    return data
-
-
-# --- host name -> IP address (CPython's setipaddr) ---------------------------
-
-_AF_INET = lib.AF_INET
-_AF_INET6 = _const("AF_INET6")
-_AF_UNSPEC = lib.AF_UNSPEC
-_BROADCAST_NAMES = (b"255.255.255.255", b"<broadcast>")
-_SIN_P = ffi.typeof("struct sockaddr_in *")
-
-
-def _copy_from_addrinfo(res, ctype):
-    out = ffi.new(ctype)
-    size = min(res.ai_addrlen, ffi.sizeof(out[0]))
-    ffi.memmove(out, res.ai_addr, size)
-    return out
-
-
-def resolve_ip(name, family):
-    """Resolve host ``name`` (bytes, no NUL) for ``family``.
-
-    ``family`` is AF_INET, AF_INET6 or AF_UNSPEC.  Returns an owning cdata:
-    ``struct sockaddr_in *`` or ``struct sockaddr_in6 *`` (read ``sa_family``
-    through a cast for AF_UNSPEC) with the address set and port 0.  Numeric
-    addresses never reach the resolver.  Errors: gaierror from
-    getaddrinfo(), OSError for the special cases, as in the stdlib.
-    """
-    if not name:
-        return _resolve_wildcard(family)
-    if name in _BROADCAST_NAMES:
-        if family != _AF_INET and family != _AF_UNSPEC:
-            raise OSError("address family mismatched")
-        sin = ffi.new("struct sockaddr_in *")
-        sin.sin_family = _AF_INET
-        sin.sin_addr.s_addr = 0xffffffff
-        return sin
-    if family == _AF_INET or family == _AF_UNSPEC or (
-            _PYPY and family == _AF_INET6):
-        sin = ffi.new(_SIN_P)
-        if lib.inet_pton(_AF_INET, name, ffi.addressof(sin, "sin_addr")) > 0:
-            if family == _AF_INET6:     # PyPy refuses IPv4 text for AF_INET6
-                raise OSError("address family mismatched")
-            sin.sin_family = _AF_INET
-            return sin
-    if (_AF_INET6 is not None and family in (_AF_INET6, _AF_UNSPEC)
-            and b"%" not in name):
-        sin6 = ffi.new("struct sockaddr_in6 *")
-        if lib.inet_pton(_AF_INET6, name,
-                         ffi.addressof(sin6, "sin6_addr")) > 0:
-            sin6.sin6_family = _AF_INET6
-            return sin6
-    return _resolve_name(name, family)
-
-
-def call_getaddrinfo(host, service, family, socktype, proto, flags):
-    """C getaddrinfo() with these hints; returns the ``struct addrinfo **``
-    it filled (free with ``lib.freeaddrinfo(resp[0])``), or raises
-    gaierror."""
-    hints = ffi.new("struct addrinfo *")
-    hints.ai_family = family
-    hints.ai_socktype = socktype
-    hints.ai_protocol = proto
-    hints.ai_flags = flags
-    resp = ffi.new("struct addrinfo **")
-    err = lib.getaddrinfo(host, service, hints, resp)
-    if err:
-        raise from_gai(err)
-    return resp
-
-
-def _result_struct(res):
-    if res.ai_family == _AF_INET:
-        return _copy_from_addrinfo(res, "struct sockaddr_in *")
-    if res.ai_family == _AF_INET6:
-        return _copy_from_addrinfo(res, "struct sockaddr_in6 *")
-    return None
-
-
-def _resolve_wildcard(family):
-    resp = call_getaddrinfo(ffi.NULL, b"0", family, lib.SOCK_DGRAM, 0,
-                            lib.AI_PASSIVE)
-    try:
-        res = resp[0]
-        out = _result_struct(res)
-        if out is None:
-            raise OSError("unsupported address family")
-        if res.ai_next != ffi.NULL:
-            raise OSError("wildcard resolved to multiple address"
-                          + ("es" if _PYPY else ""))
-        return out
-    finally:
-        lib.freeaddrinfo(resp[0])
-
-
-def _resolve_name(name, family):
-    resp = call_getaddrinfo(name, ffi.NULL, family, 0, 0, 0)
-    try:
-        out = _result_struct(resp[0])
-    finally:
-        lib.freeaddrinfo(resp[0])
-    if out is None:
-        raise OSError("unknown address family")
-    return out
-
-
-def ipv4_text(sin):
-    """Dotted-quad text of a ``struct sockaddr_in``'s address."""
-    a = sin.sin_addr.s_addr
-    if _LITTLE:
-        return "%d.%d.%d.%d" % (a & 0xff, (a >> 8) & 0xff, (a >> 16) & 0xff,
-                                a >> 24)
-    return "%d.%d.%d.%d" % (a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
-                            a & 0xff)
-
-
-def ipv6_text(sin6):
-    """Text form of a ``struct sockaddr_in6``'s address (no port)."""
-    if _PYPY and sin6.sin6_scope_id:
-        # PyPy formats with getnameinfo(), which appends "%scope".
-        buf = _raw_new("char[]", lib.NI_MAXHOST)
-        err = lib.getnameinfo(ffi.cast("struct sockaddr *", sin6),
-                              ffi.sizeof("struct sockaddr_in6"), buf,
-                              lib.NI_MAXHOST, ffi.NULL, 0, lib.NI_NUMERICHOST)
-        if err == 0:
-            return ffi.string(buf).decode("ascii")
-    buf = _raw_new("char[]", lib.INET6_ADDRSTRLEN)
-    lib.inet_ntop(_AF_INET6, ffi.addressof(sin6, "sin6_addr"), buf,
-                  lib.INET6_ADDRSTRLEN)
-    return ffi.string(buf).decode("ascii")
 
 
 # --- the families -----------------------------------------------------------
@@ -288,7 +100,7 @@ def _inet_args(address, caller):
     if _PYPY:                   # any iterable; port checked before the host
         host, port = address
         host = host_bytes(host)
-        port = _index(port)
+        port = exact_int(port)
         _port_check(port, caller)
         return host, port
     _need_tuple(address, caller, "AF_INET")
@@ -296,7 +108,7 @@ def _inet_args(address, caller):
         raise TypeError("AF_INET address must be a pair (host, port)")
     host = host_bytes(address[0])
     try:
-        port = _c_int(address[1])
+        port = c_int(address[1])
     except OverflowError:
         raise OverflowError("%s(): port must be 0-65535." % caller) from None
     return host, port
@@ -336,15 +148,15 @@ class _INET(_Family):
         sin = resolve_ip(host, _AF_INET)
         _port_check(port, caller)
         sin.sin_family = self.family
-        sin.sin_port = _htons(port)
-        if exact and ipv4_text(sin) == address[0]:
+        sin.sin_port = hton16(port)
+        if exact and sockaddr_in_text(sin) == address[0]:
             if len(_ENCODED_INET) >= _ENCODED_INET_MAX:
                 _ENCODED_INET.clear()
             _ENCODED_INET[key] = sin
         return sin, self.size
 
     def decode(self, sin, length, proto):
-        return (ipv4_text(sin), _ntohs(sin.sin_port))
+        return (sockaddr_in_text(sin), ntoh16(sin.sin_port))
 
 
 @_register
@@ -365,10 +177,10 @@ class _INET6(_Family):
                 raise TypeError("AF_INET6 address must be a tuple of length "
                                 "2 to 4, not %d" % len(pieces))
             host = host_bytes(pieces[0])
-            port = _index(pieces[1])
+            port = exact_int(pieces[1])
             _port_check(port, caller)
-            flowinfo = _index(pieces[2]) if len(pieces) > 2 else 0
-            scope_id = (_c_uint_mask(pieces[3]) if len(pieces) > 3 else 0)
+            flowinfo = exact_int(pieces[2]) if len(pieces) > 2 else 0
+            scope_id = (c_uint_masked(pieces[3]) if len(pieces) > 3 else 0)
             if not 0 <= flowinfo <= 0xfffff:
                 raise OverflowError("flowinfo must be 0-1048575.")
             return host, port, flowinfo, scope_id
@@ -378,12 +190,12 @@ class _INET6(_Family):
                             "(host, port[, flowinfo[, scopeid]])")
         host = host_bytes(address[0])
         try:
-            port = _c_int(address[1])
+            port = c_int(address[1])
         except OverflowError:
             raise OverflowError("%s(): port must be 0-65535." % caller) \
                 from None
-        flowinfo = _c_uint_mask(address[2]) if len(address) > 2 else 0
-        scope_id = _c_uint_mask(address[3]) if len(address) > 3 else 0
+        flowinfo = c_uint_masked(address[2]) if len(address) > 2 else 0
+        scope_id = c_uint_masked(address[3]) if len(address) > 3 else 0
         return host, port, flowinfo, scope_id
 
     def encode(self, address, proto, caller):
@@ -393,14 +205,14 @@ class _INET6(_Family):
         if flowinfo > 0xfffff:
             raise OverflowError("%s(): flowinfo must be 0-1048575." % caller)
         sin6.sin6_family = self.family
-        sin6.sin6_port = _htons(port)
-        sin6.sin6_flowinfo = _htonl(flowinfo)
+        sin6.sin6_port = hton16(port)
+        sin6.sin6_flowinfo = hton32(flowinfo)
         sin6.sin6_scope_id = scope_id
         return sin6, self.size
 
     def decode(self, sin6, length, proto):
-        return (ipv6_text(sin6), _ntohs(sin6.sin6_port),
-                _ntohl(sin6.sin6_flowinfo), sin6.sin6_scope_id)
+        return (sockaddr_in6_text(sin6), ntoh16(sin6.sin6_port),
+                ntoh32(sin6.sin6_flowinfo), sin6.sin6_scope_id)
 
 
 @_register
@@ -411,18 +223,14 @@ class _UNIX(_Family):
 
     def encode(self, address, proto, caller):
         if isinstance(address, str):
-            path = os.fsencode(address)
-        elif isinstance(address, bytes):
-            path = address
-        elif _PYPY and not isinstance(address, bytearray):
+            path = os.fsencode(str.__str__(address))
+        elif (_PYPY and not isinstance(address, bytes)
+              and not isinstance(address, bytearray)):
             raise TypeError("expected bytes, got %s object"
                             % _type_name(address))
         else:
-            try:
-                path = memoryview(address).tobytes()
-            except TypeError:
-                raise TypeError("a bytes-like object is required, not '%s'"
-                                % _type_name(address)) from None
+            # The length is the buffer's, never len() of the object.
+            path = buffer_bytes(address)
         sun = ffi.new(self.ctype)
         room = len(sun.sun_path)
         base = ffi.offsetof("struct sockaddr_un", "sun_path")
@@ -465,8 +273,8 @@ class _TwoUints(_Family):
                             % (who, self.name, _type_name(address)))
         if len(address) != 2:
             raise TypeError(self.pair)
-        a = _c_uint_mask(address[0])
-        b = _c_uint_mask(address[1])
+        a = c_uint_masked(address[0])
+        b = c_uint_masked(address[1])
         sa = ffi.new(self.ctype)
         setattr(sa, self.family_field, self.family)
         setattr(sa, self.fields[0], a)
@@ -528,7 +336,7 @@ def _ifname(index):
     return ffi.string(buf)
 
 
-_IFNAMSIZ = _const("IF_NAMESIZE", 16)
+_IF_NAMESIZE = _const("IF_NAMESIZE", 16)
 
 
 @_register
@@ -546,14 +354,14 @@ class _PACKET(_Family):
         if not isinstance(ifname, str):
             raise TypeError("%s() argument 1 must be str, not %s"
                             % (caller, _type_name(ifname)))
-        ifname = ifname.encode("utf-8")
+        ifname = str.encode(ifname, "utf-8")
         if b"\0" in ifname:
             raise ValueError("embedded null character")
         try:
-            protocol = _c_int(address[1])
-            pkttype = _c_int(address[2]) if len(address) > 2 else \
+            protocol = c_int(address[1])
+            pkttype = c_int(address[2]) if len(address) > 2 else \
                 _const("PACKET_HOST", 0)
-            hatype = _c_int(address[3]) if len(address) > 3 else 0
+            hatype = c_int(address[3]) if len(address) > 3 else 0
         except OverflowError:
             raise OverflowError("%s(): address argument out of range"
                                 % caller) from None
@@ -562,15 +370,15 @@ class _PACKET(_Family):
             haddr = address[4]
             if isinstance(haddr, str):
                 raise TypeError("a bytes-like object is required, not 'str'")
-            haddr = memoryview(haddr).tobytes()
-        index = _ifindex(ifname[:_IFNAMSIZ - 1])
+            haddr = buffer_bytes(haddr)
+        index = _ifindex(ifname[:_IF_NAMESIZE - 1])
         if haddr is not None and len(haddr) > 8:
             raise ValueError("Hardware address must be 8 bytes or less")
         if not 0 <= protocol <= 0xffff:
             raise OverflowError("%s(): proto must be 0-65535." % caller)
         sll = ffi.new(self.ctype)
         sll.sll_family = self.family
-        sll.sll_protocol = _htons(protocol)
+        sll.sll_protocol = hton16(protocol)
         sll.sll_ifindex = index
         sll.sll_pkttype = pkttype & 0xff
         sll.sll_hatype = hatype & 0xffff
@@ -582,7 +390,7 @@ class _PACKET(_Family):
     def decode(self, sll, length, proto):
         ifname = _ifname(sll.sll_ifindex)
         halen = min(sll.sll_halen, 8)
-        return (os.fsdecode(ifname), _ntohs(sll.sll_protocol),
+        return (os.fsdecode(ifname), ntoh16(sll.sll_protocol),
                 sll.sll_pkttype, sll.sll_hatype,
                 ffi.unpack(ffi.cast("char *", sll.sll_addr), halen))
 
@@ -598,8 +406,8 @@ class _TIPC(_Family):
         if not 4 <= len(address) <= 5:
             raise TypeError("AF_TIPC address must be a tuple "
                             "(addr_type, v1, v2, v3[, scope])")
-        atype, v1, v2, v3 = [_c_uint_mask(v) for v in address[:4]]
-        scope = (_c_uint_mask(address[4]) if len(address) > 4
+        atype, v1, v2, v3 = [c_uint_masked(v) for v in address[:4]]
+        scope = (c_uint_masked(address[4]) if len(address) > 4
                  else lib.TIPC_CLUSTER_SCOPE)
         if atype not in (lib.TIPC_ADDR_NAMESEQ, lib.TIPC_ADDR_NAME,
                          lib.TIPC_ADDR_ID):
@@ -632,13 +440,13 @@ class _CAN(_Family):
     ctype = "struct sockaddr_can *"
     feature = "can"
 
-    def _ifindex(self, name):
-        name = os.fsencode(name)
+    def _interface_index(self, name):
+        name = fs_path(name)
         if b"\0" in name:
             raise ValueError("embedded null byte")
         if not name:
             return 0
-        if len(name) >= _IFNAMSIZ:
+        if len(name) >= _IF_NAMESIZE:
             raise OSError("AF_CAN interface name too long")
         return _ifindex(name)
 
@@ -653,16 +461,16 @@ class _CAN(_Family):
         elif proto == isotp and isotp is not None:
             if not isinstance(address, tuple) or len(address) != 3:
                 raise TypeError("function takes exactly 3 arguments")
-            extra = tuple(_c_uint_mask(v, 0xffffffffffffffff)
+            extra = tuple(c_uint_masked(v, 0xffffffffffffffff)
                           for v in address[1:])
         elif proto == j1939 and j1939 is not None:
             if not isinstance(address, tuple) or len(address) != 4:
                 raise TypeError("function takes exactly 4 arguments")
-            extra = (_c_uint_mask(address[1], 0xffffffffffffffff),
-                     _c_uint_mask(address[2]), _c_uint_mask(address[3], 0xff))
+            extra = (c_uint_masked(address[1], 0xffffffffffffffff),
+                     c_uint_masked(address[2]), c_uint_masked(address[3], 0xff))
         else:
             raise OSError("%s(): unsupported CAN protocol" % caller)
-        index = self._ifindex(address[0])
+        index = self._interface_index(address[0])
         sa = ffi.new(self.ctype)
         sa.can_family = self.family
         sa.can_ifindex = index
@@ -688,16 +496,6 @@ class _CAN(_Family):
         return (ifname,)
 
 
-def _c_str(value, what):
-    """Format unit 's': str, UTF-8 encoded, no embedded NUL."""
-    if not isinstance(value, str):
-        raise TypeError("%s must be str, not %s" % (what, _type_name(value)))
-    data = value.encode("utf-8")
-    if b"\0" in data:
-        raise ValueError("embedded null character")
-    return data
-
-
 @_register
 class _ALG(_Family):
     name = "AF_ALG"
@@ -710,10 +508,10 @@ class _ALG(_Family):
         if not 2 <= len(address) <= 4:
             raise TypeError("AF_ALG address must be a tuple "
                             "(type, name[, feat[, mask]])")
-        type_ = _c_str(address[0], "argument 1")
-        name = _c_str(address[1], "argument 2")
-        feat = _c_uint_mask(address[2], 0xffff) if len(address) > 2 else 0
-        mask = _c_uint_mask(address[3], 0xffff) if len(address) > 3 else 0
+        type_ = c_text(address[0], "getsockaddrarg", 1)
+        name = c_text(address[1], "getsockaddrarg", 2)
+        feat = c_uint_masked(address[2], 0xffff) if len(address) > 2 else 0
+        mask = c_uint_masked(address[3], 0xffff) if len(address) > 3 else 0
         sa = ffi.new(self.ctype)
         if len(type_) >= len(sa.salg_type):
             raise ValueError("AF_ALG type too long.")
@@ -781,7 +579,7 @@ class _BLUETOOTH(_Family):
         if not isinstance(value, str):
             return None
         try:
-            data = value.encode("utf-8")
+            data = str.encode(value, "utf-8")
         except UnicodeEncodeError:
             return None
         return None if b"\0" in data else data
@@ -790,7 +588,7 @@ class _BLUETOOTH(_Family):
     def _int_arg(value):
         """Format unit 'i'; None if it does not fit."""
         try:
-            return _c_int(value)
+            return c_int(value)
         except (TypeError, OverflowError):
             return None
 
@@ -884,6 +682,10 @@ def from_sockaddr(ptr, length, proto=0):
     """
     if length <= 0:
         return None
+    # The kernel reports an address's full length even when it did not fit:
+    # never read past the storage every caller allocates.
+    if length > _STORAGE_SIZE:
+        length = _STORAGE_SIZE
     family = ffi.cast(_SOCKADDR_P, ptr).sa_family
     conv = _FAMILIES.get(family)
     if conv is not None and conv.decodes:

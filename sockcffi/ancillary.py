@@ -7,16 +7,14 @@ rest is the plumbing the socket methods use:
   a zeroed control buffer laid out with CMSG_SPACE() strides;
 * :func:`parse_control` reads a received ``struct msghdr``'s control buffer
   back into ``(level, type, bytes)`` tuples, checking every header against
-  the buffer the kernel filled (a truncated item gives a RuntimeWarning and
-  whatever part of its data was received, as in CPython);
+  the buffer the kernel filled (a truncated item gives whatever part of its
+  data was received, and recvmsg() warns, as in CPython);
 * :func:`close_received_fds` closes the descriptors of any SCM_RIGHTS item,
   for when recvmsg() fails after the system call handed them over.
 """
 import os
-import warnings
-from operator import index as _index
 
-from ._args import c_int as _c_int
+from ._args import c_int, exact_int, readable_buffer, release
 from ._binding import ffi, lib
 
 __all__ = ["CMSG_LEN", "CMSG_SPACE"]
@@ -29,7 +27,7 @@ _SOL_SOCKET = lib.SOL_SOCKET
 _SCM_RIGHTS = getattr(lib, "SCM_RIGHTS", None)
 _INT_SIZE = ffi.sizeof("int")
 
-_MALFORMED = "received malformed or improperly-truncated ancillary data"
+MALFORMED = "received malformed or improperly-truncated ancillary data"
 
 
 def _cmsg_len(length):
@@ -60,7 +58,7 @@ def CMSG_LEN(length):
     receive buffer).  OverflowError if ``length`` is negative or the result
     would not fit in the range the socket functions accept.
     """
-    result = _cmsg_len(_index(length))
+    result = _cmsg_len(exact_int(length))
     if result is None:
         raise OverflowError("CMSG_LEN() argument out of range")
     return result
@@ -75,7 +73,7 @@ def CMSG_SPACE(length):
     negative or the result would not fit in the range the socket functions
     accept.
     """
-    result = _cmsg_space(_index(length))
+    result = _cmsg_space(exact_int(length))
     if result is None:
         raise OverflowError("CMSG_SPACE() argument out of range")
     return result
@@ -88,50 +86,46 @@ def _item_error(item):
 
 
 def build_control(ancdata):
-    """Control buffer for sendmsg(): ``(cdata or ffi.NULL, length, keep)``.
-
-    ``keep`` holds the cdata objects that must outlive the system call.
-    """
+    """Control buffer for sendmsg(): ``(cdata or ffi.NULL, length)``."""
     try:
         items = list(ancdata)
     except TypeError:
         raise TypeError("sendmsg() argument 2 must be an iterable") from None
     if not items:
-        return ffi.NULL, 0, None
+        return ffi.NULL, 0
     parsed = []
-    total = 0
-    for item in items:
-        if not isinstance(item, (tuple, list)) or len(item) != 3:
-            raise _item_error(item)
-        level, kind, data = item
-        level = _c_int(level)
-        kind = _c_int(kind)
-        if isinstance(data, str):
-            raise TypeError("a bytes-like object is required, not 'str'")
-        try:
-            view = ffi.from_buffer(data)
-        except TypeError:
-            raise TypeError("a bytes-like object is required, not '%s'"
-                            % type(data).__name__) from None
-        space = _cmsg_space(len(view))
-        if space is None:
-            raise OSError("ancillary data item too large")
-        total += space
-        if total > _SOCKLEN_LIMIT:
-            raise OSError("too much ancillary data")
-        parsed.append((level, kind, view))
-    control = ffi.new("char[]", total)          # zeroed: padding included
-    offset = 0
-    for level, kind, view in parsed:
-        n = len(view)
-        hdr = ffi.cast("struct cmsghdr *", control + offset)
-        hdr.cmsg_len = lib.sockcffi_cmsg_len(n)
-        hdr.cmsg_level = level
-        hdr.cmsg_type = kind
-        if n:
-            ffi.memmove(lib.sockcffi_cmsg_data(hdr), view, n)
-        offset += lib.sockcffi_cmsg_space(n)
-    return control, total, control
+    try:
+        total = 0
+        for item in items:
+            if not isinstance(item, (tuple, list)) or len(item) != 3:
+                raise _item_error(item)
+            level, kind, data = item
+            level = c_int(level)
+            kind = c_int(kind)
+            view = readable_buffer(data)
+            parsed.append((level, kind, view))
+            space = _cmsg_space(len(view))
+            if space is None:
+                raise OSError("ancillary data item too large")
+            total += space
+            if total > _SOCKLEN_LIMIT:
+                raise OSError("too much ancillary data")
+        control = ffi.new("char[]", total)      # zeroed: padding included
+        offset = 0
+        for level, kind, view in parsed:
+            n = len(view)
+            hdr = ffi.cast("struct cmsghdr *", control + offset)
+            hdr.cmsg_len = lib.sockcffi_cmsg_len(n)
+            hdr.cmsg_level = level
+            hdr.cmsg_type = kind
+            if n:
+                ffi.memmove(lib.sockcffi_cmsg_data(hdr), view, n)
+            offset += lib.sockcffi_cmsg_space(n)
+    finally:
+        # The data is copied: no caller's buffer stays exported.
+        for _, _, view in parsed:
+            release(view)
+    return control, total
 
 
 def _items(msg):
@@ -165,18 +159,20 @@ def _items(msg):
         hdr = lib.sockcffi_cmsg_nxthdr(msg, hdr)
 
 
-def parse_control(msg, stacklevel=3):
-    """The ancillary data of a received ``struct msghdr *`` as a list of
-    ``(level, type, data)`` tuples."""
+def parse_control(msg):
+    """The ancillary data of a received ``struct msghdr *``: a list of
+    ``(level, type, data)`` tuples, and whether any item was truncated or
+    malformed (the caller warns, from its own frame)."""
     result = []
+    damaged = False
     for hdr, length, status in _items(msg):
         if status:
-            warnings.warn(_MALFORMED, RuntimeWarning, stacklevel=stacklevel)
+            damaged = True
             if status < 0:
                 break
         data = ffi.buffer(lib.sockcffi_cmsg_data(hdr), length)[:]
         result.append((hdr.cmsg_level, hdr.cmsg_type, data))
-    return result
+    return result, damaged
 
 
 def close_received_fds(msg):

@@ -61,7 +61,7 @@ globals().update(_enums)
 __all__ = sorted(_enums)
 
 
-def _intenum_converter(value, enum_klass):
+def intenum_converter(value, enum_klass):
     """``enum_klass(value)``, or the plain int if it is not a member."""
     try:
         return enum_klass(value)

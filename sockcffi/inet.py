@@ -9,33 +9,31 @@ Errors follow the running interpreter's stdlib; where CPython and PyPy differ
 (``htons(0x10000)``, embedded NULs, unknown families) ``_PYPY`` picks PyPy's.
 """
 import sys
-from operator import index as _index
 
+from ._args import buffer_bytes, c_int, c_text, exact_int
 from ._binding import ffi, lib
 from .errors import from_errno
+from .ipaddr import AF_INET as _AF_INET, AF_INET6 as _AF_INET6
+from .ipaddr import hton16, hton32, ipv4_text, ipv6_text
 
 __all__ = ["htonl", "htons", "inet_aton", "inet_ntoa", "inet_ntop",
            "inet_pton", "ntohl", "ntohs"]
 
 _PYPY = sys.implementation.name == "pypy"
-_LITTLE = sys.byteorder == "little"
-_AF_INET = lib.AF_INET
-_AF_INET6 = getattr(lib, "AF_INET6", None)
 _new = ffi.new_allocator(should_clear_after_alloc=False)
 
 
 # --- byte order ---------------------------------------------------------------
 
 def _short_arg(name, x):
+    x = exact_int(x)
     if _PYPY:
-        x = _index(x)
         if x < 0:
             raise OverflowError("can't convert negative number to unsigned "
                                 "long")
         if x > 0x7fffffff:
             raise OverflowError("expected a 32-bit integer")
         return x & 0xffff
-    x = _index(x)
     if x > 0x7fffffff:
         raise OverflowError("signed integer is greater than maximum")
     if x < 0:
@@ -48,10 +46,9 @@ def _short_arg(name, x):
 
 
 def _long_arg(x):
-    if _PYPY:
-        x = _index(x)
-    elif not isinstance(x, int):
+    if not _PYPY and not isinstance(x, int):
         raise TypeError("expected int, %s found" % type(x).__name__)
+    x = exact_int(x)
     if x < 0:
         raise OverflowError("can't convert negative value to unsigned int")
     if x > 0xffffffff:
@@ -59,94 +56,47 @@ def _long_arg(x):
     return x
 
 
-if _LITTLE:
-    def htons(x):
-        """Convert a 16-bit integer from host to network byte order."""
-        x = _short_arg("htons", x)
-        return ((x & 0xff) << 8) | (x >> 8)
+def htons(x):
+    """Convert a 16-bit integer from host to network byte order."""
+    return hton16(_short_arg("htons", x))
 
-    def ntohs(x):
-        """Convert a 16-bit integer from network to host byte order."""
-        x = _short_arg("ntohs", x)
-        return ((x & 0xff) << 8) | (x >> 8)
 
-    def htonl(x):
-        """Convert a 32-bit integer from host to network byte order."""
-        x = _long_arg(x)
-        return (((x & 0xff) << 24) | ((x & 0xff00) << 8)
-                | ((x >> 8) & 0xff00) | (x >> 24))
+def ntohs(x):
+    """Convert a 16-bit integer from network to host byte order."""
+    return hton16(_short_arg("ntohs", x))
 
-    def ntohl(x):
-        """Convert a 32-bit integer from network to host byte order."""
-        x = _long_arg(x)
-        return (((x & 0xff) << 24) | ((x & 0xff00) << 8)
-                | ((x >> 8) & 0xff00) | (x >> 24))
-else:
-    def htons(x):
-        """Convert a 16-bit integer from host to network byte order."""
-        return _short_arg("htons", x)
 
-    def ntohs(x):
-        """Convert a 16-bit integer from network to host byte order."""
-        return _short_arg("ntohs", x)
+def htonl(x):
+    """Convert a 32-bit integer from host to network byte order."""
+    return hton32(_long_arg(x))
 
-    def htonl(x):
-        """Convert a 32-bit integer from host to network byte order."""
-        return _long_arg(x)
 
-    def ntohl(x):
-        """Convert a 32-bit integer from network to host byte order."""
-        return _long_arg(x)
+def ntohl(x):
+    """Convert a 32-bit integer from network to host byte order."""
+    return hton32(_long_arg(x))
 
 
 # --- text -> packed -----------------------------------------------------------
 
-def _c_text(func, argno, s):
-    """A str argument as the NUL-terminated bytes C receives."""
-    if not isinstance(s, str):
-        if _PYPY:
-            raise TypeError("expected str, got %s object" % type(s).__name__)
-        raise TypeError("%s() argument %d must be str, not %s"
-                        % (func, argno,
-                           "None" if s is None else type(s).__name__))
-    if _PYPY:
-        data = s.encode("utf-8", "surrogatepass")
-        end = data.find(b"\0")
-        return data if end < 0 else data[:end]
-    data = s.encode("utf-8")
-    if b"\0" in data:
-        raise ValueError("embedded null character")
-    return data
-
-
 def inet_aton(string):
     """Convert an IPv4 address in string format to 32-bit packed binary."""
-    data = _c_text("inet_aton", 1, string)
+    data = c_text(string, "inet_aton", 1)
     buf = _new("struct in_addr *")
     if not lib.inet_aton(data, buf):
         raise OSError("illegal IP address string passed to inet_aton")
     return ffi.unpack(ffi.cast("char *", buf), 4)
 
 
-def _c_int(x):
-    x = _index(x)
-    if not -0x80000000 <= x <= 0x7fffffff:
-        raise OverflowError("signed integer is greater than maximum"
-                            if x > 0 else
-                            "signed integer is less than minimum")
-    return x
-
-
 def inet_pton(family, ip_string):
     """Convert an IP address from string format to a packed binary string."""
     if _PYPY:
-        family = _index(family)
-        data = _c_text("inet_pton", 2, ip_string)
+        family = exact_int(family)
+        data = c_text(ip_string, "inet_pton", 2)
         if family != _AF_INET and family != _AF_INET6:
             raise OSError("unknown address family")
     else:
-        family = _c_int(family)
-        data = _c_text("inet_pton", 2, ip_string)
+        family = c_int(family)
+        data = c_text(ip_string, "inet_pton", 2)
     buf = _new("char[16]")
     rc = lib.inet_pton(family, data, buf)
     if rc > 0:
@@ -159,24 +109,20 @@ def inet_pton(family, ip_string):
 # --- packed -> text -----------------------------------------------------------
 
 def _packed_bytes(packed):
-    """The bytes of a bytes-like argument ('y*')."""
-    if isinstance(packed, bytes):
-        return packed
-    if isinstance(packed, bytearray):
-        return bytes(packed)
+    """The bytes of a bytes-like argument ('y*'), with the running
+    interpreter's wording for a wrong type."""
     if isinstance(packed, str) or packed is None:
         raise TypeError("a bytes-like object is required, not %s"
                         % _type_word(packed))
     try:
-        view = memoryview(packed)
+        return buffer_bytes(packed)
     except TypeError:
         raise TypeError("a bytes-like object is required, not %s"
                         % _type_word(packed)) from None
-    with view:
-        if not _PYPY and not view.c_contiguous:
-            raise BufferError("memoryview: underlying buffer is not "
-                              "C-contiguous")
-        return view.tobytes()
+    except BufferError:
+        if _PYPY:               # PyPy copies a non-contiguous view
+            return memoryview(packed).tobytes()
+        raise
 
 
 def _type_word(obj):
@@ -190,24 +136,24 @@ def inet_ntoa(packed_ip):
     b = _packed_bytes(packed_ip)
     if len(b) != 4:
         raise OSError("packed IP wrong length for inet_ntoa")
-    return "%d.%d.%d.%d" % (b[0], b[1], b[2], b[3])
+    return ipv4_text(b)
 
 
 def inet_ntop(family, packed_ip):
     """Convert a packed IP address of the given family to string format."""
-    family = _index(family) if _PYPY else _c_int(family)
+    family = exact_int(family) if _PYPY else c_int(family)
     b = _packed_bytes(packed_ip)
     if family == _AF_INET:
         if len(b) != 4:
             raise ValueError("invalid length of packed IP address string")
-        return "%d.%d.%d.%d" % (b[0], b[1], b[2], b[3])
+        return ipv4_text(b)
     if family == _AF_INET6 and _AF_INET6 is not None:
         if len(b) != 16:
             raise ValueError("invalid length of packed IP address string")
-        out = _new("char[]", lib.INET6_ADDRSTRLEN)
-        if lib.inet_ntop(family, b, out, lib.INET6_ADDRSTRLEN) == ffi.NULL:
+        text = ipv6_text(b)
+        if text is None:
             raise from_errno()
-        return ffi.string(out).decode("ascii")
+        return text
     if _PYPY:
         raise OSError("unknown address family")
     raise ValueError("unknown address family %d" % family)

@@ -9,13 +9,15 @@ interpreter's stdlib (``_PYPY`` marks where PyPy's differs from CPython's).
 import errno as _errno
 import os
 import sys
-from operator import index as _index
 
-from . import addresses as _addr
+from ._args import (buffer_bytes, c_int, c_int_wrapping, c_text, exact_int,
+                    fs_path)
 from ._binding import ffi, lib
-from .enums import AddressFamily, SocketKind, _intenum_converter
+from .addresses import from_sockaddr, to_sockaddr
+from .enums import AddressFamily, SocketKind, intenum_converter
 from .errors import from_errno, from_gai, from_h_errno, herror
-from .inet import _c_text
+from .ipaddr import (call_getaddrinfo, hton16, hton32, ipv4_text, ipv6_text,
+                     ntoh16, resolve_ip, sockaddr_in_text)
 
 __all__ = ["getaddrinfo", "getnameinfo", "gethostbyname", "gethostbyname_ex",
            "gethostbyaddr", "gethostname", "sethostname", "getfqdn",
@@ -29,14 +31,8 @@ _FIRST_BUFSIZE = 1024
 _MAX_BUFSIZE = 1 << 22
 
 
-def _c_int(x):
-    x = _index(x)
-    if _PYPY:       # PyPy truncates to a C int
-        return ((x + 0x80000000) & 0xffffffff) - 0x80000000
-    if not -0x80000000 <= x <= 0x7fffffff:
-        raise OverflowError("signed integer is greater than maximum"
-                            if x > 0 else "signed integer is less than minimum")
-    return x
+# PyPy's resolver functions truncate their int arguments to a C int.
+_c_int = c_int_wrapping if _PYPY else c_int
 
 
 # --- getaddrinfo / getnameinfo ----------------------------------------------
@@ -45,9 +41,9 @@ def _gai_host(host):
     if host is None:
         return ffi.NULL
     if isinstance(host, str):
-        return host.encode("idna")
+        return str.encode(host, "idna")
     if isinstance(host, bytes):
-        return host
+        return buffer_bytes(host)
     raise TypeError("getaddrinfo() argument 1 must be string or None")
 
 
@@ -55,14 +51,14 @@ def _gai_port(port):
     if port is None:
         return ffi.NULL
     if isinstance(port, int):
-        port = _index(port)
+        port = exact_int(port)
         if not -(1 << 63) <= port < (1 << 63):
             raise OverflowError("Python int too large to convert to C long")
         return b"%d" % port
     if isinstance(port, str):
-        return port.encode("utf-8")
+        return str.encode(port, "utf-8")
     if isinstance(port, bytes):
-        return port
+        return buffer_bytes(port)
     if _PYPY:
         raise TypeError("getaddrinfo() argument 2 must be integer or string")
     raise OSError("Int or String expected")
@@ -77,7 +73,7 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
     cport = _gai_port(port)
     family, type, proto, flags = (_c_int(family), _c_int(type),
                                   _c_int(proto), _c_int(flags))
-    resp = _addr.call_getaddrinfo(chost, cport, family, type, proto, flags)
+    resp = call_getaddrinfo(chost, cport, family, type, proto, flags)
     result = []
     try:
         res = resp[0]
@@ -85,10 +81,10 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
             canon = res.ai_canonname
             canon = (ffi.string(canon).decode("utf-8")
                      if canon != ffi.NULL else "")
-            sa = _addr.from_sockaddr(res.ai_addr, res.ai_addrlen,
+            sa = from_sockaddr(res.ai_addr, res.ai_addrlen,
                                      res.ai_protocol)
-            result.append((_intenum_converter(res.ai_family, AddressFamily),
-                           _intenum_converter(res.ai_socktype, SocketKind),
+            result.append((intenum_converter(res.ai_family, AddressFamily),
+                           intenum_converter(res.ai_socktype, SocketKind),
                            res.ai_protocol, canon, sa))
             res = res.ai_next
     finally:
@@ -108,7 +104,7 @@ def _name_info(sa, salen, flags):
 
 
 def _numeric_lookup(host, port_text):
-    resp = _addr.call_getaddrinfo(host, port_text, lib.AF_UNSPEC,
+    resp = call_getaddrinfo(host, port_text, lib.AF_UNSPEC,
                                   lib.SOCK_DGRAM, 0, lib.AI_NUMERICHOST)
     try:
         res = resp[0]
@@ -116,8 +112,9 @@ def _numeric_lookup(host, port_text):
             raise OSError("sockaddr resolved to multiple addresses")
         family = res.ai_family
         buf = ffi.new("struct sockaddr_storage *")
-        ffi.memmove(buf, res.ai_addr, res.ai_addrlen)
-        return family, buf, res.ai_addrlen
+        salen = min(res.ai_addrlen, ffi.sizeof(buf[0]))
+        ffi.memmove(buf, res.ai_addr, salen)
+        return family, buf, salen
     finally:
         lib.freeaddrinfo(resp[0])
 
@@ -135,14 +132,14 @@ def getnameinfo(sockaddr, flags):
     bad = "getnameinfo(): illegal sockaddr argument"
     if not 2 <= len(sockaddr) <= 4 or not isinstance(sockaddr[0], str):
         raise TypeError(bad)
-    host = sockaddr[0].encode("utf-8")
+    host = str.encode(sockaddr[0], "utf-8")
     if b"\0" in host:
         raise ValueError("embedded null character")
     port = _c_int(sockaddr[1])
     try:
-        flowinfo = (_index(sockaddr[2]) & 0xffffffff
+        flowinfo = (exact_int(sockaddr[2]) & 0xffffffff
                     if len(sockaddr) > 2 else 0)
-        scope_id = (_index(sockaddr[3]) & 0xffffffff
+        scope_id = (exact_int(sockaddr[3]) & 0xffffffff
                     if len(sockaddr) > 3 else 0)
     except TypeError:
         raise
@@ -154,7 +151,7 @@ def getnameinfo(sockaddr, flags):
             raise OSError("IPv4 sockaddr must be 2 tuple")
     elif family == _AF_INET6:
         sin6 = ffi.cast("struct sockaddr_in6 *", buf)
-        sin6.sin6_flowinfo = _addr._htonl(flowinfo)
+        sin6.sin6_flowinfo = hton32(flowinfo)
         sin6.sin6_scope_id = scope_id
     return _name_info(buf, salen, flags)
 
@@ -165,9 +162,10 @@ def _getnameinfo_pypy(sockaddr, flags):
     port = sockaddr[1]
     if not isinstance(host, str):
         raise TypeError("expected str, got %s object" % type(host).__name__)
-    port = _index(port)
-    family, buf, salen = _numeric_lookup(host.encode("utf-8"), b"%d" % port)
-    ptr, length = _addr.to_sockaddr(family, 0, sockaddr, "getnameinfo")
+    port = exact_int(port)
+    family, buf, salen = _numeric_lookup(str.encode(host, "utf-8"),
+                                         b"%d" % port)
+    ptr, length = to_sockaddr(family, 0, sockaddr, "getnameinfo")
     return _name_info(ptr, length, flags)
 
 
@@ -176,9 +174,9 @@ def _getnameinfo_pypy(sockaddr, flags):
 def _host_arg(name, func):
     """The stdlib's 'et' with idna: str (idna-encoded), bytes, bytearray."""
     if isinstance(name, str):
-        data = name.encode("idna")
+        data = str.encode(name, "idna")
     elif not _PYPY and isinstance(name, (bytes, bytearray)):
-        data = bytes(name)
+        data = buffer_bytes(name)
     else:
         if _PYPY:
             raise TypeError("'str' object expected, got '%s' instead"
@@ -195,11 +193,8 @@ def _host_arg(name, func):
 
 def _addr_text(family, raw):
     if family == _AF_INET:
-        b = ffi.unpack(ffi.cast("char *", raw), 4)
-        return "%d.%d.%d.%d" % (b[0], b[1], b[2], b[3])
-    out = ffi.new("char[]", lib.INET6_ADDRSTRLEN)
-    lib.inet_ntop(family, raw, out, lib.INET6_ADDRSTRLEN)
-    return ffi.string(out).decode("ascii")
+        return ipv4_text(ffi.unpack(ffi.cast("char *", raw), 4))
+    return ipv6_text(raw)
 
 
 def _str_list(arr):
@@ -243,14 +238,14 @@ def _lookup_failed(h_err, name):
 def gethostbyname(hostname):
     """Return the IPv4 address (a string of the form '255.255.255.255')."""
     name = _host_arg(hostname, "gethostbyname")
-    sin = _addr.resolve_ip(name, _AF_INET)
-    return _addr.ipv4_text(sin)
+    sin = resolve_ip(name, _AF_INET)
+    return sockaddr_in_text(sin)
 
 
 def gethostbyname_ex(hostname):
     """Return (name, aliaslist, addresslist) for an IPv4 host."""
     name = _host_arg(hostname, "gethostbyname_ex")
-    _addr.resolve_ip(name, _AF_INET)
+    resolve_ip(name, _AF_INET)
     hent = ffi.new("struct hostent *")
     resp = ffi.new("struct hostent **")
     h_err = ffi.new("int *")
@@ -264,7 +259,7 @@ def gethostbyname_ex(hostname):
 def gethostbyaddr(ip_address):
     """Return (name, aliaslist, addresslist) for a host address."""
     name = _host_arg(ip_address, "gethostbyaddr")
-    sa = _addr.resolve_ip(name, lib.AF_UNSPEC)
+    sa = resolve_ip(name, lib.AF_UNSPEC)
     family = ffi.cast("struct sockaddr *", sa).sa_family
     if family == _AF_INET:
         raw, size = ffi.addressof(sa, "sin_addr"), 4
@@ -291,15 +286,9 @@ def gethostname():
 
 def sethostname(name):
     """Set the host name (needs privileges)."""
-    if _PYPY:
-        if isinstance(name, str):
-            data = os.fsencode(name)
-        elif isinstance(name, bytes):
-            data = name
-        else:
-            raise TypeError("sethostname() argument 1 must be str or bytes")
-    else:
-        data = os.fsencode(name)
+    if _PYPY and not isinstance(name, (str, bytes)):
+        raise TypeError("sethostname() argument 1 must be str or bytes")
+    data = fs_path(name)
     if hasattr(sys, "audit"):
         sys.audit("socket.sethostname", name)
     if lib.sethostname(data, len(data)) < 0:
@@ -335,7 +324,7 @@ def getfqdn(name=""):
 
 def getprotobyname(protocolname):
     """Return the protocol number for the named protocol."""
-    name = _c_text("getprotobyname", 1, protocolname)
+    name = c_text(protocolname, "getprotobyname", 1)
     ent = ffi.new("struct protoent *")
     resp = ffi.new("struct protoent **")
     rc, keep = _grow_call(lambda buf, size: lib.getprotobyname_r(
@@ -353,12 +342,12 @@ _OMITTED = type("_Omitted", (), {"__repr__": lambda self: "<any>"})()
 def _proto_arg(func, protocolname):
     if protocolname is _OMITTED or (protocolname is None and _PYPY):
         return ffi.NULL
-    return _c_text(func, 2, protocolname)
+    return c_text(protocolname, func, 2)
 
 
 def getservbyname(servicename, protocolname=_OMITTED):
     """Return the port number of a service (and optional protocol)."""
-    name = _c_text("getservbyname", 1, servicename)
+    name = c_text(servicename, "getservbyname", 1)
     proto = _proto_arg("getservbyname", protocolname)
     ent = ffi.new("struct servent *")
     resp = ffi.new("struct servent **")
@@ -366,7 +355,7 @@ def getservbyname(servicename, protocolname=_OMITTED):
         name, proto, ent, buf, size, resp))
     if resp[0] == ffi.NULL:
         raise OSError("service/proto not found")
-    return _addr._ntohs(resp[0].s_port & 0xffff)
+    return ntoh16(resp[0].s_port & 0xffff)
 
 
 def getservbyport(port, protocolname=_OMITTED):
@@ -377,7 +366,7 @@ def getservbyport(port, protocolname=_OMITTED):
     proto = _proto_arg("getservbyport", protocolname)
     ent = ffi.new("struct servent *")
     resp = ffi.new("struct servent **")
-    nport = _addr._htons(port)
+    nport = hton16(port)
     rc, keep = _grow_call(lambda buf, size: lib.getservbyport_r(
         nport, proto, ent, buf, size, resp))
     if resp[0] == ffi.NULL:
@@ -405,7 +394,7 @@ def if_nameindex():
 
 def if_nametoindex(if_name):
     """The interface index for an interface name."""
-    name = os.fsencode(if_name)
+    name = fs_path(if_name)
     if b"\0" in name:
         raise ValueError("embedded null byte")
     index = lib.if_nametoindex(name)
@@ -418,6 +407,7 @@ def if_indextoname(if_index):
     """The interface name for an interface index."""
     if not isinstance(if_index, int):
         raise TypeError("an integer is required")
+    if_index = exact_int(if_index)
     if if_index < 0:
         raise OverflowError("can't convert negative value to unsigned int")
     if if_index > 0xffffffffffffffff:

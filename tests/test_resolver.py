@@ -185,7 +185,8 @@ def test_interfaces():
 
 
 def test_resolve_ip_helper():
-    from sockcffi.addresses import resolve_ip, ipv4_text
-    assert ipv4_text(resolve_ip(b"127.1", socket.AF_INET)) == "127.0.0.1"
+    from sockcffi.ipaddr import resolve_ip, sockaddr_in_text
+    assert sockaddr_in_text(resolve_ip(b"127.1", socket.AF_INET)) == \
+        "127.0.0.1"
     with pytest.raises(OSError, match="address family mismatched"):
         resolve_ip(b"<broadcast>", socket.AF_INET6)

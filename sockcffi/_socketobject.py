@@ -1,0 +1,1049 @@
+"""The C-level socket object: what CPython keeps in Modules/socketmodule.c.
+
+:class:`SocketType` holds the descriptor, family, type, protocol and
+timeout, and its methods are the system calls; :mod:`sockcffi.sockets`
+builds the Python-level ``socket`` class on it, as Lib/socket.py does on
+``_socket.socket``.  The module functions that are plain C calls (``dup``,
+``close``, the default timeout) live here too.
+
+Modes (see "Notes on socket timeouts"): ``_timeout`` is None in blocking
+mode, 0.0 in non-blocking mode and a positive float in timeout mode, where
+the descriptor is O_NONBLOCK and each operation waits in
+:func:`sockcffi.waiting.wait` with one deadline per call.  The hot methods
+test ``if self._timeout:`` once and otherwise make the system call directly;
+only a failed call goes to ``_retry``, which retries EINTR (PEP 475: the
+signal handler runs on the way in, and its exception propagates) and raises
+anything else.
+
+Rules at the C boundary, held by every method (see README, "Safety"):
+
+* arguments are converted by :mod:`sockcffi._args`, once, before any
+  comparison;
+* lengths come from the buffer views handed to C, and every view is
+  released when the call ends, error or not;
+* every copy out of a C buffer is bounded by what this call allocated and
+  the kernel filled (``MSG_TRUNC`` makes the kernel report more);
+* the descriptor is read again after every wait: a socket closed by another
+  thread meanwhile fails with EBADF instead of acting on a number that may
+  already belong to another connection; and ``close()``/``detach()`` take
+  the number in one atomic step.
+"""
+import os
+import threading
+from errno import EAGAIN, EBADF, ECONNRESET, EINPROGRESS, EINTR, EISCONN
+from errno import EWOULDBLOCK
+from math import ceil
+from time import monotonic
+from warnings import warn as _warn
+
+from . import addresses as _addresses
+from ._args import (C_INT_MAX, C_INT_MIN, SSIZE_MAX, bytes_like_error, c_int,
+                    exact_int, fd as _fd_arg, readable_buffer, release,
+                    writable_buffer)
+from ._binding import ffi, lib
+from .ancillary import MALFORMED, build_control, close_received_fds
+from .ancillary import parse_control
+from .errors import from_errno, timeout as _timeout_error
+from .waiting import CONNECT, READ, WRITE, wait
+
+__all__ = ["SocketType", "getdefaulttimeout", "setdefaulttimeout", "dup",
+           "close"]
+
+_new_raw = ffi.new_allocator(should_clear_after_alloc=False)
+_new_zeroed = ffi.new
+_unpack = ffi.unpack
+
+# The hot system calls, bound once (a global load instead of a lookup on
+# ``lib`` per call).
+_c_send = lib.send
+_c_recv = lib.recv
+_c_sendto = lib.sendto
+_c_recvfrom = lib.recvfrom
+_c_recvmsg = lib.recvmsg
+_c_sendmsg = lib.sendmsg
+_c_getsockopt_int = lib.sockcffi_getsockopt_int
+_OPT_FAILED = lib.SOCKCFFI_OPT_FAILED
+
+# Receive buffers of up to _POOLED bytes come from a free list instead of a
+# fresh allocation per call (on PyPy a 64 KiB raw allocation costs ~10 us of
+# GC pressure).  A buffer is popped, used by one call in one thread and
+# pushed back once its bytes are copied out; list.pop/append are atomic, so
+# threads never share one.  A call that raises just drops its buffer.  Only
+# the bytes the kernel wrote in this call are ever copied out of it.
+_POOLED = 65536
+_pool = []
+_pool_pop = _pool.pop
+_pool_push = _pool.append
+_new_storage = _addresses.new_storage
+_from_sockaddr = _addresses.from_sockaddr
+_STORAGE_SIZE = ffi.sizeof("struct sockaddr_storage")
+
+_AF_INET = lib.AF_INET
+_AF_VSOCK = getattr(lib, "AF_VSOCK", None)
+_SOCK_STREAM = lib.SOCK_STREAM
+_SOCK_NONBLOCK = getattr(lib, "SOCK_NONBLOCK", 0)
+_SOCK_CLOEXEC = getattr(lib, "SOCK_CLOEXEC", 0)
+_SOCK_FLAGS = _SOCK_NONBLOCK | _SOCK_CLOEXEC
+_SOL_SOCKET = lib.SOL_SOCKET
+_SO_ERROR = lib.SO_ERROR
+_SO_DOMAIN = getattr(lib, "SO_DOMAIN", None)
+_SO_TYPE = lib.SO_TYPE
+_SO_PROTOCOL = getattr(lib, "SO_PROTOCOL", None)
+# With MSG_TRUNC the kernel may report more than it wrote (datagrams) or
+# write nothing at all (TCP discards): such calls get a zeroed buffer and a
+# copy bounded by the buffer.
+_MSG_TRUNC = getattr(lib, "MSG_TRUNC", 0)
+_DEFAULT_BACKLOG = min(lib.SOMAXCONN, 128)
+_INT_SIZE = ffi.sizeof("int")
+_ULL_SIZE = ffi.sizeof("unsigned long long")
+_NS_LIMIT = 2 ** 63          # CPython keeps timeouts as int64 nanoseconds
+# stacklevel of a warning issued in a private helper that the public
+# method calls directly: helper <- public method <- caller.
+_CALLER_OF_PUBLIC = 3
+
+# close()/detach()/__del__ take the descriptor number under this lock, so
+# that two threads can never both own it (on PyPy, reading and clearing an
+# attribute are two steps another thread can run between).  Reentrant: a
+# finaliser may run while its thread holds it.
+_fd_lock = threading.RLock()
+
+
+# --- timeouts -------------------------------------------------------------------
+
+def _parse_timeout(value):
+    """A timeout argument as seconds (float) or None, validated like
+    CPython: negative -> ValueError, not a number -> TypeError, beyond the
+    int64-nanosecond range -> OverflowError.  The value is rounded up to a
+    whole nanosecond as CPython stores it."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if value != value:
+            raise ValueError("Invalid value NaN (not a number)")
+        ns = value * 1e9
+        if not -_NS_LIMIT <= ns < _NS_LIMIT:
+            raise OverflowError("timestamp too large to convert to C "
+                                "_PyTime_t")
+        ns = ceil(ns)
+    else:
+        try:
+            seconds = exact_int(value)
+        except TypeError:
+            raise TypeError("'%s' object cannot be interpreted as an integer"
+                            % type(value).__name__) from None
+        ns = seconds * 1000000000
+        if not -_NS_LIMIT <= ns < _NS_LIMIT:
+            raise OverflowError("timestamp too large to convert to C "
+                                "_PyTime_t")
+    if ns < 0:
+        raise ValueError("Timeout value out of range")
+    whole, rest = divmod(ns, 1000000000)
+    return float(whole) if not rest else ns / 1e9
+
+
+_default_timeout = None
+
+
+def getdefaulttimeout():
+    """getdefaulttimeout() -> timeout
+
+    The timeout, in seconds, that new socket objects start with; None when
+    they start in blocking mode.
+    """
+    return _default_timeout
+
+
+def setdefaulttimeout(timeout):
+    """setdefaulttimeout(timeout)
+
+    Set the timeout (seconds as a float, or None for blocking mode) that
+    socket objects created from now on start with.
+    """
+    global _default_timeout
+    _default_timeout = _parse_timeout(timeout)
+
+
+# --- descriptors ------------------------------------------------------------------
+
+def dup(fd):
+    """dup(integer) -> integer
+
+    Duplicate a socket descriptor; the copy is not inheritable.
+    """
+    newfd = lib.sockcffi_dup_cloexec(c_int(fd))
+    if newfd < 0:
+        raise from_errno()
+    return newfd
+
+
+def _close_fd(fd, _close=lib.close):
+    # A connection reset reported by close() is not an error (the stdlib
+    # ignores it too: the descriptor is closed all the same).
+    if _close(fd) < 0:
+        err = ffi.errno
+        if err != ECONNRESET:
+            raise from_errno(err)
+
+
+def close(fd):
+    """close(integer) -> None
+
+    Close a socket descriptor (a connection reset reported by the close is
+    ignored, as for socket.close()).
+    """
+    _close_fd(c_int(fd))
+
+
+def _closed_error():
+    return OSError(EBADF, os.strerror(EBADF))
+
+
+def _query_int_option(fd, option):
+    value = _c_getsockopt_int(fd, _SOL_SOCKET, option)
+    if value == _OPT_FAILED:
+        raise from_errno()
+    return value
+
+
+def _receive_buffer(bufsize, flags):
+    """A fresh buffer of ``bufsize`` bytes for one receive call: zeroed
+    when MSG_TRUNC may leave part of it unwritten."""
+    if flags & _MSG_TRUNC:
+        return _new_zeroed("char[]", bufsize)
+    return _new_raw("char[]", bufsize)
+
+
+# --- the C-level socket -------------------------------------------------------------
+
+class SocketType:
+    """SocketType(family=AF_INET, type=SOCK_STREAM, proto=0, fileno=None)
+
+    The socket object's core: a descriptor and the system calls on it.
+    Use :class:`sockcffi.socket`, which adds the Python-level methods.
+    """
+
+    __slots__ = ("_fd", "_family", "_type", "_proto", "_timeout")
+
+    def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
+        self._fd = -1
+        self._timeout = None
+        if fileno is None:
+            if family.__class__ is not int:
+                family = c_int(family)
+            elif family == -1:
+                family = _AF_INET
+            if type.__class__ is not int:
+                type = c_int(type)
+            elif type == -1:
+                type = _SOCK_STREAM
+            if proto.__class__ is not int:
+                proto = c_int(proto)
+            elif proto == -1:
+                proto = 0
+            # Plain ints out of the C int range: OverflowError from cffi.
+            fd = lib.socket(family, type | _SOCK_CLOEXEC, proto)
+            if fd < 0:
+                raise from_errno()
+            owned = True
+        else:
+            fd = _fd_arg(fileno)
+            family = c_int(family)
+            type = c_int(type)
+            proto = c_int(proto)
+            if family == -1:
+                if _SO_DOMAIN is not None:
+                    family = _query_int_option(fd, _SO_DOMAIN)
+                else:
+                    storage, size = _new_storage()
+                    if lib.getsockname(fd, storage, size) < 0:
+                        raise from_errno()
+                    family = ffi.cast("struct sockaddr *",
+                                      storage).sa_family
+            if type == -1:
+                type = _query_int_option(fd, _SO_TYPE)
+            if proto == -1:
+                proto = (_query_int_option(fd, _SO_PROTOCOL)
+                         if _SO_PROTOCOL is not None else 0)
+            owned = False
+        self._family = family
+        self._type = type & ~_SOCK_FLAGS
+        self._proto = proto
+        if type & _SOCK_NONBLOCK:
+            self._timeout = 0.0
+        else:
+            timeout = _default_timeout
+            if timeout is not None:
+                try:
+                    os.set_blocking(fd, False)
+                except OSError:
+                    if owned:
+                        lib.close(fd)
+                    raise
+            self._timeout = timeout
+        self._fd = fd
+
+    def __del__(self, _close=lib.close, _lock=_fd_lock, _warn=_warn):
+        # Bound defaults: module globals may be gone at interpreter exit.
+        if getattr(self, "_fd", -1) < 0:
+            return
+        try:
+            # Warn first: the repr shows the descriptor.
+            _warn("unclosed %r" % (self,), ResourceWarning, source=self)
+        finally:
+            with _lock:
+                fd = self._fd
+                self._fd = -1
+            if fd >= 0:
+                _close(fd)
+
+    def __repr__(self):
+        return ("<socket object, fd=%d, family=%d, type=%d, proto=%d>"
+                % (self._fd, self._family, self._type, self._proto))
+
+    def __getstate__(self):
+        raise TypeError("cannot pickle %r object" % self.__class__.__name__)
+
+    # -- attributes --
+
+    @property
+    def family(self):
+        """the socket family"""
+        return self._family
+
+    @property
+    def type(self):
+        """the socket type"""
+        return self._type
+
+    @property
+    def proto(self):
+        """the socket protocol"""
+        return self._proto
+
+    @property
+    def timeout(self):
+        """the socket timeout"""
+        return self._timeout
+
+    def fileno(self):
+        """fileno() -> integer
+
+        The socket's file descriptor (-1 once closed or detached).
+        """
+        return self._fd
+
+    # -- modes --
+
+    def gettimeout(self):
+        """gettimeout() -> timeout
+
+        The timeout in seconds (float); 0.0 for a non-blocking socket, None
+        for a blocking one.
+        """
+        return self._timeout
+
+    def settimeout(self, timeout):
+        """settimeout(timeout)
+
+        Set a timeout on socket operations: a float of seconds, 0.0 for
+        non-blocking mode, None for blocking mode.
+        """
+        self._timeout = _parse_timeout(timeout)
+        os.set_blocking(self._fd, self._timeout is None)
+
+    def setblocking(self, flag):
+        """setblocking(flag)
+
+        setblocking(True) is settimeout(None); setblocking(False) is
+        settimeout(0.0).
+        """
+        block = exact_int(flag) != 0
+        self._timeout = None if block else 0.0
+        os.set_blocking(self._fd, block)
+
+    def getblocking(self):
+        """getblocking() -> bool
+
+        False only in non-blocking mode (timeout 0.0): a socket with a
+        timeout counts as blocking, as in the stdlib.
+        """
+        return self._timeout != 0.0
+
+    # -- lifecycle --
+
+    def _take_fd(self):
+        """Take the descriptor number from this object in one atomic step:
+        the number, or -1 when another caller took it first."""
+        with _fd_lock:
+            fd = self._fd
+            self._fd = -1
+        return fd
+
+    def close(self):
+        """close()
+
+        Close the socket.  Further operations fail; closing again is a
+        no-op.
+        """
+        fd = self._take_fd()
+        if fd >= 0:
+            _close_fd(fd)
+
+    def detach(self):
+        """detach()
+
+        Give up the descriptor without closing it and return it; the socket
+        object is then closed.
+        """
+        return self._take_fd()
+
+    def shutdown(self, how):
+        """shutdown(flag)
+
+        Shut down the reading side (SHUT_RD), the writing side (SHUT_WR) or
+        both (SHUT_RDWR) of the connection.
+        """
+        if lib.shutdown(self._fd, c_int(how)) < 0:
+            raise from_errno()
+
+    # -- addresses --
+
+    def bind(self, address):
+        """bind(address)
+
+        Bind the socket to a local address.
+        """
+        ptr, length = _addresses.to_sockaddr(self._family, self._proto,
+                                             address, "bind")
+        if lib.bind(self._fd, ptr, length) < 0:
+            raise from_errno()
+
+    def listen(self, backlog=_DEFAULT_BACKLOG):
+        """listen([backlog])
+
+        Accept connections; ``backlog`` (clamped to 0 if negative) bounds
+        the queue of connections not yet accepted.
+        """
+        backlog = c_int(backlog)
+        if backlog < 0:
+            backlog = 0
+        if lib.listen(self._fd, backlog) < 0:
+            raise from_errno()
+
+    def getsockname(self):
+        """getsockname() -> address info
+
+        The socket's own address.
+        """
+        storage, size = _new_storage()
+        if lib.getsockname(self._fd, storage, size) < 0:
+            raise from_errno()
+        return _from_sockaddr(storage, size[0], self._proto)
+
+    def getpeername(self):
+        """getpeername() -> address info
+
+        The address of the remote end of a connected socket.
+        """
+        storage, size = _new_storage()
+        if lib.getpeername(self._fd, storage, size) < 0:
+            raise from_errno()
+        return _from_sockaddr(storage, size[0], self._proto)
+
+    # -- options --
+
+    def getsockopt(self, level, option, buflen=0):
+        """getsockopt(level, option[, buffersize]) -> value
+
+        An integer option, or with ``buffersize`` the raw option bytes
+        (at most ``buffersize`` of them).
+        """
+        if level.__class__ is not int:
+            level = c_int(level)
+        if option.__class__ is not int:
+            option = c_int(option)
+        if buflen.__class__ is not int or buflen:
+            buflen = c_int(buflen)
+        if not buflen:
+            if self._family == _AF_VSOCK:
+                value = ffi.new("unsigned long long *")
+                size = ffi.new("socklen_t *", _ULL_SIZE)
+                if lib.getsockopt(self._fd, level, option, value, size) < 0:
+                    raise from_errno()
+                return value[0]
+            # One C call, no allocation; cffi range-checks level/option.
+            value = _c_getsockopt_int(self._fd, level, option)
+            if value == _OPT_FAILED:
+                raise from_errno()
+            return value
+        if buflen < 0 or buflen > 1024:
+            raise OSError("getsockopt buflen out of range")
+        buf = ffi.new("char[]", buflen)
+        size = ffi.new("socklen_t *", buflen)
+        if lib.getsockopt(self._fd, level, option, buf, size) < 0:
+            raise from_errno()
+        # Some options report the length they wanted, not what fitted.
+        return _unpack(buf, min(size[0], buflen))
+
+    def setsockopt(self, level, option, value, optlen=None):
+        """setsockopt(level, option, value: int)
+        setsockopt(level, option, value: buffer)
+        setsockopt(level, option, None, optlen: int)
+
+        Set a socket option from an integer, from raw bytes, or (None and a
+        length) as a NULL pointer with that length.
+        """
+        level = c_int(level)
+        option = c_int(option)
+        if optlen is not None:
+            if value is not None:
+                raise TypeError("setsockopt() argument 3 must be None when "
+                                "an option length is given, not %s"
+                                % type(value).__name__)
+            optlen = exact_int(optlen)
+            if not 0 <= optlen <= 0xffffffff:
+                raise OverflowError("optlen out of range")
+            result = lib.setsockopt(self._fd, level, option, ffi.NULL,
+                                    optlen)
+        elif value is None:
+            raise bytes_like_error(value)
+        elif isinstance(value, (bytes, bytearray, memoryview)):
+            result = self._setsockopt_buffer(level, option, value)
+        else:
+            try:
+                number = exact_int(value)
+            except TypeError:
+                result = self._setsockopt_buffer(level, option, value)
+            else:
+                if self._family == _AF_VSOCK:
+                    if not 0 <= number < 2 ** 64:
+                        raise bytes_like_error(value)
+                    buf = ffi.new("unsigned long long *", number)
+                    size = _ULL_SIZE
+                else:
+                    if not C_INT_MIN <= number <= C_INT_MAX:
+                        raise bytes_like_error(value)
+                    buf = ffi.new("int *", number)
+                    size = _INT_SIZE
+                result = lib.setsockopt(self._fd, level, option, buf, size)
+        if result < 0:
+            raise from_errno()
+
+    def _setsockopt_buffer(self, level, option, value):
+        view = readable_buffer(value)
+        try:
+            return lib.setsockopt(self._fd, level, option, view, len(view))
+        finally:
+            release(view)
+
+    # -- connections --
+
+    def _accept(self):
+        """_accept() -> (integer, address info)
+
+        Accept a connection: the new descriptor (non-inheritable) and the
+        peer address.  socket.accept() wraps the descriptor.
+        """
+        storage, size = _new_storage()
+        if self._timeout:
+            fd = self._call_timed(READ, lib.accept4, storage, size,
+                                  _SOCK_CLOEXEC)
+        else:
+            while True:
+                fd = lib.accept4(self._fd, storage, size, _SOCK_CLOEXEC)
+                if fd >= 0:
+                    break
+                err = ffi.errno
+                if err != EINTR:
+                    raise from_errno(err)
+                size[0] = _STORAGE_SIZE
+        try:
+            address = _from_sockaddr(storage, size[0], self._proto)
+        except BaseException:
+            lib.close(fd)
+            raise
+        return fd, address
+
+    def connect(self, address):
+        """connect(address)
+
+        Connect to a remote address; in timeout mode, fail with the timeout
+        exception if the connection is not made in time.
+        """
+        ptr, length = _addresses.to_sockaddr(self._family, self._proto,
+                                             address, "connect")
+        self._connect(ptr, length, True)
+
+    def connect_ex(self, address):
+        """connect_ex(address) -> errno
+
+        connect() that returns an error code (0 on success, EWOULDBLOCK on
+        timeout) instead of raising for a failed connection.
+        """
+        ptr, length = _addresses.to_sockaddr(self._family, self._proto,
+                                             address, "connect_ex")
+        return self._connect(ptr, length, False)
+
+    def _connect(self, sa, length, raising):
+        fd = self._fd
+        if lib.connect(fd, sa, length) == 0:
+            return 0
+        err = ffi.errno
+        timeout = self._timeout
+        if err == EINTR:
+            # The connection goes on in the background: wait for it unless
+            # the socket is non-blocking.
+            waiting = timeout != 0.0
+        else:
+            waiting = bool(timeout) and err == EINPROGRESS
+        if not waiting:
+            if raising:
+                raise from_errno(err)
+            return err
+        deadline = None if timeout is None else monotonic() + timeout
+        while True:
+            try:
+                wait(fd, CONNECT, deadline)
+                fd = self._fd
+                if fd < 0:
+                    raise _closed_error()
+            except _timeout_error:
+                if raising:
+                    raise
+                return EWOULDBLOCK
+            except OSError as e:
+                if raising:
+                    raise
+                return e.errno
+            err = _c_getsockopt_int(fd, _SOL_SOCKET, _SO_ERROR)
+            if err == _OPT_FAILED:
+                err = ffi.errno
+            if err == 0 or err == EISCONN:
+                return 0
+            if err == EINTR or (timeout and (err == EAGAIN
+                                             or err == EWOULDBLOCK)):
+                continue
+            if raising:
+                raise from_errno(err)
+            return err
+
+    # -- the shared slow paths --
+
+    def _call_timed(self, events, function, *args):
+        """``function(fd, *args)`` in timeout mode: wait for ``events``
+        before each attempt, within one deadline for the whole call.  The
+        descriptor is read again after every wait."""
+        deadline = monotonic() + self._timeout
+        while True:
+            wait(self._fd, events, deadline)
+            fd = self._fd
+            if fd < 0:
+                raise _closed_error()
+            result = function(fd, *args)
+            if result >= 0:
+                return result
+            err = ffi.errno
+            if err != EINTR and err != EAGAIN and err != EWOULDBLOCK:
+                raise from_errno(err)
+
+    def _retry(self, function, *args):
+        """The failure path of a flat (not timeout-mode) call, entered when
+        ``function(fd, *args)`` returned -1: retry on EINTR (PEP 475; a
+        signal handler's exception propagates from here), else raise."""
+        while True:
+            err = ffi.errno
+            if err != EINTR:
+                raise from_errno(err)
+            result = function(self._fd, *args)
+            if result >= 0:
+                return result
+
+    # -- receiving --
+
+    def recv(self, bufsize, flags=0):
+        """recv(buffersize[, flags]) -> data
+
+        Receive up to ``buffersize`` bytes; b'' means the peer closed the
+        connection.
+        """
+        if bufsize.__class__ is not int:
+            bufsize = exact_int(bufsize)
+        if flags.__class__ is not int:
+            flags = c_int(flags)
+        pooled = 0 < bufsize <= _POOLED and not flags & _MSG_TRUNC
+        if pooled:
+            try:
+                buf = _pool_pop()
+            except IndexError:
+                buf = _new_raw("char[]", _POOLED)
+        else:
+            if bufsize < 0:
+                raise ValueError("negative buffersize in recv")
+            if bufsize > SSIZE_MAX:
+                raise OverflowError("Python int too large to convert to C "
+                                    "ssize_t")
+            if not bufsize:
+                return b""
+            buf = _receive_buffer(bufsize, flags)
+        if self._timeout:
+            n = self._call_timed(READ, _c_recv, buf, bufsize, flags)
+        else:
+            n = _c_recv(self._fd, buf, bufsize, flags)
+            if n < 0:
+                n = self._retry(_c_recv, buf, bufsize, flags)
+        data = _unpack(buf, n if n <= bufsize else bufsize)
+        if pooled:
+            _pool_push(buf)
+        return data
+
+    def recv_into(self, buffer, nbytes=0, flags=0):
+        """recv_into(buffer, [nbytes[, flags]]) -> nbytes_read
+
+        Receive into a writable buffer, up to ``nbytes`` bytes (default: its
+        size); the number of bytes received.
+        """
+        view = writable_buffer(buffer)
+        try:
+            nbytes = self._into_length(view, nbytes, "recv_into",
+                                       "buffer too small for requested bytes")
+            if flags.__class__ is not int:
+                flags = c_int(flags)
+            if not nbytes:
+                return 0
+            if self._timeout:
+                return self._call_timed(READ, _c_recv, view, nbytes, flags)
+            n = _c_recv(self._fd, view, nbytes, flags)
+            if n < 0:
+                return self._retry(_c_recv, view, nbytes, flags)
+            return n
+        finally:
+            release(view)
+
+    @staticmethod
+    def _into_length(view, nbytes, caller, too_big):
+        """The byte count of a ``*_into`` call: ``nbytes``, or the view's
+        own length for 0; never more than the view."""
+        nbytes = exact_int(nbytes)
+        if nbytes < 0:
+            raise ValueError("negative buffersize in %s" % caller)
+        size = len(view)
+        if not nbytes:
+            return size
+        if nbytes > size:
+            raise ValueError(too_big)
+        return nbytes
+
+    def recvfrom(self, bufsize, flags=0):
+        """recvfrom(buffersize[, flags]) -> (data, address info)
+
+        recv() that also gives the sender's address.
+        """
+        if bufsize.__class__ is not int:
+            bufsize = exact_int(bufsize)
+        if flags.__class__ is not int:
+            flags = c_int(flags)
+        pooled = 0 < bufsize <= _POOLED and not flags & _MSG_TRUNC
+        if pooled:
+            try:
+                buf = _pool_pop()
+            except IndexError:
+                buf = _new_raw("char[]", _POOLED)
+        else:
+            if bufsize < 0:
+                raise ValueError("negative buffersize in recvfrom")
+            if bufsize > SSIZE_MAX:
+                raise OverflowError("Python int too large to convert to C "
+                                    "ssize_t")
+            buf = _receive_buffer(bufsize, flags)
+        storage, size = _new_storage()
+        if self._timeout:
+            n = self._call_timed(READ, _c_recvfrom, buf, bufsize, flags,
+                                 storage, size)
+        else:
+            n = _c_recvfrom(self._fd, buf, bufsize, flags, storage, size)
+            if n < 0:
+                n = self._retry(_c_recvfrom, buf, bufsize, flags, storage,
+                                size)
+        data = _unpack(buf, n if n <= bufsize else bufsize)
+        if pooled:
+            _pool_push(buf)
+        return data, _from_sockaddr(storage, size[0], self._proto)
+
+    def recvfrom_into(self, buffer, nbytes=0, flags=0):
+        """recvfrom_into(buffer[, nbytes[, flags]]) -> (nbytes, address info)
+
+        recv_into() that also gives the sender's address.
+        """
+        view = writable_buffer(buffer)
+        try:
+            nbytes = self._into_length(
+                view, nbytes, "recvfrom_into",
+                "nbytes is greater than the length of the buffer")
+            if flags.__class__ is not int:
+                flags = c_int(flags)
+            storage, size = _new_storage()
+            if self._timeout:
+                n = self._call_timed(READ, _c_recvfrom, view, nbytes, flags,
+                                     storage, size)
+            else:
+                n = _c_recvfrom(self._fd, view, nbytes, flags, storage, size)
+                if n < 0:
+                    n = self._retry(_c_recvfrom, view, nbytes, flags,
+                                    storage, size)
+        finally:
+            release(view)
+        return n, _from_sockaddr(storage, size[0], self._proto)
+
+    def recvmsg(self, bufsize, ancbufsize=0, flags=0):
+        """recvmsg(bufsize[, ancbufsize[, flags]]) -> (data, ancdata, msg_flags, address)
+
+        Receive up to ``bufsize`` bytes and up to ``ancbufsize`` bytes of
+        ancillary data, returned as a list of (level, type, data) tuples.
+        """
+        bufsize = exact_int(bufsize)
+        ancbufsize = exact_int(ancbufsize)
+        flags = c_int(flags)
+        if bufsize < 0:
+            raise ValueError("negative buffer size in recvmsg()")
+        if bufsize > SSIZE_MAX:
+            raise OverflowError("Python int too large to convert to C "
+                                "ssize_t")
+        buf = _receive_buffer(bufsize, flags)
+        iov = ffi.new("struct iovec *")
+        iov.iov_base = buf
+        iov.iov_len = bufsize
+        n, ancdata, msg_flags, address = self._recvmsg(iov, 1, ancbufsize,
+                                                       flags)
+        return (_unpack(buf, n if n <= bufsize else bufsize), ancdata,
+                msg_flags, address)
+
+    def recvmsg_into(self, buffers, ancbufsize=0, flags=0):
+        """recvmsg_into(buffers[, ancbufsize[, flags]]) -> (nbytes, ancdata, msg_flags, address)
+
+        recvmsg() scattering the data into an iterable of writable buffers.
+        """
+        try:
+            items = list(buffers)
+        except TypeError:
+            raise TypeError("recvmsg_into() argument 1 must be an "
+                            "iterable") from None
+        ancbufsize = exact_int(ancbufsize)
+        flags = c_int(flags)
+        views = []
+        try:
+            for item in items:
+                try:
+                    views.append(writable_buffer(item))
+                except TypeError:
+                    raise TypeError("recvmsg_into() argument 1 must be an "
+                                    "iterable of single-segment read-write "
+                                    "buffers") from None
+            iov = _iovec(views)
+            return self._recvmsg(iov, len(views), ancbufsize, flags)
+        finally:
+            for view in views:
+                release(view)
+
+    def _recvmsg(self, iov, iovlen, ancbufsize, flags):
+        if ancbufsize < 0 or ancbufsize > 0x7fffffff:
+            raise ValueError("invalid ancillary data buffer length")
+        storage, size = _new_storage()
+        msg = ffi.new("struct msghdr *")
+        msg.msg_name = storage
+        msg.msg_namelen = _STORAGE_SIZE
+        msg.msg_iov = iov
+        msg.msg_iovlen = iovlen
+        if ancbufsize:
+            control = _new_raw("char[]", ancbufsize)
+            msg.msg_control = control
+            msg.msg_controllen = ancbufsize
+        if self._timeout:
+            n = self._call_timed(READ, _c_recvmsg, msg, flags)
+        else:
+            n = _c_recvmsg(self._fd, msg, flags)
+            if n < 0:
+                n = self._retry(_c_recvmsg, msg, flags)
+        # Never parse past the control buffer this call allocated.
+        if msg.msg_controllen > ancbufsize:
+            msg.msg_controllen = ancbufsize
+        try:
+            ancdata, damaged = parse_control(msg)
+            if damaged:
+                # Attributed to the caller of recvmsg()/recvmsg_into().
+                _warn(MALFORMED, RuntimeWarning, stacklevel=_CALLER_OF_PUBLIC)
+            address = _from_sockaddr(storage, msg.msg_namelen, self._proto)
+        except BaseException:
+            # Descriptors the kernel handed over must not leak.
+            close_received_fds(msg)
+            raise
+        return n, ancdata, msg.msg_flags, address
+
+    # -- sending --
+
+    def send(self, data, flags=0):
+        """send(data[, flags]) -> count
+
+        Send (part of) ``data``; the number of bytes sent.
+        """
+        if flags.__class__ is not int:
+            flags = c_int(flags)
+        if data.__class__ is bytes:           # its len() is its buffer's
+            if self._timeout:
+                return self._call_timed(WRITE, _c_send, data, len(data),
+                                        flags)
+            sent = _c_send(self._fd, data, len(data), flags)
+            if sent < 0:
+                return self._retry(_c_send, data, len(data), flags)
+            return sent
+        view = readable_buffer(data)
+        try:
+            if self._timeout:
+                return self._call_timed(WRITE, _c_send, view, len(view),
+                                        flags)
+            sent = _c_send(self._fd, view, len(view), flags)
+            if sent < 0:
+                return self._retry(_c_send, view, len(view), flags)
+            return sent
+        finally:
+            release(view)
+
+    def sendall(self, data, flags=0):
+        """sendall(data[, flags])
+
+        Send all of ``data``, in as many send() calls as needed.  In timeout
+        mode the timeout bounds the whole call; on error an unknown amount
+        of data may have been sent.
+        """
+        if flags.__class__ is not int:
+            flags = c_int(flags)
+        if data.__class__ is bytes and not self._timeout:
+            # Fast path: exact bytes go to send() as they are; a view is
+            # only made if the first send() is partial.
+            total = len(data)
+            sent = _c_send(self._fd, data, total, flags)
+            if sent < 0:
+                sent = self._retry(_c_send, data, total, flags)
+            if sent >= total:
+                return None
+            done = sent
+        else:
+            done = 0
+        view = readable_buffer(data)
+        try:
+            self._send_rest(view, done, flags)
+        finally:
+            release(view)
+
+    def _send_rest(self, view, done, flags):
+        total = len(view)
+        timeout = self._timeout
+        deadline = monotonic() + timeout if timeout else None
+        while done < total:
+            if timeout:
+                wait(self._fd, WRITE, deadline)
+            # Read again on every round: after a wait, a partial send or an
+            # EINTR the socket may have been closed by another thread.
+            fd = self._fd
+            if fd < 0:
+                raise _closed_error()
+            sent = _c_send(fd, view + done, total - done, flags)
+            if sent >= 0:
+                done += sent
+                continue
+            err = ffi.errno
+            if err == EINTR or (timeout and (err == EAGAIN
+                                             or err == EWOULDBLOCK)):
+                continue
+            raise from_errno(err)
+
+    def sendto(self, data, *args):
+        """sendto(data[, flags], address) -> count
+
+        Send ``data`` to ``address`` (for sockets not connected).
+        """
+        if len(args) == 1:
+            address = args[0]
+            flags = 0
+        elif len(args) == 2:
+            flags, address = args
+            if flags.__class__ is not int:
+                flags = c_int(flags)       # checked before the address
+        else:
+            raise TypeError("sendto() takes 2 or 3 arguments (%d given)"
+                            % (len(args) + 1))
+        if data.__class__ is bytes:
+            sa, length = _addresses.to_sockaddr(self._family, self._proto,
+                                                address, "sendto")
+            return self._sendto(data, len(data), flags, sa, length)
+        view = readable_buffer(data)
+        try:
+            sa, length = _addresses.to_sockaddr(self._family, self._proto,
+                                                address, "sendto")
+            return self._sendto(view, len(view), flags, sa, length)
+        finally:
+            release(view)
+
+    def _sendto(self, buf, n, flags, sa, length):
+        if self._timeout:
+            return self._call_timed(WRITE, _c_sendto, buf, n, flags, sa,
+                                    length)
+        sent = _c_sendto(self._fd, buf, n, flags, sa, length)
+        if sent < 0:
+            return self._retry(_c_sendto, buf, n, flags, sa, length)
+        return sent
+
+    def sendmsg(self, buffers, ancdata=(), flags=0, address=None):
+        """sendmsg(buffers[, ancdata[, flags[, address]]]) -> count
+
+        Gather the bytes-like objects of ``buffers`` into one message with
+        ancillary data items ``(level, type, data)``; the number of bytes
+        sent.
+        """
+        msg = ffi.new("struct msghdr *")
+        if address is not None:
+            name, length = _addresses.to_sockaddr(self._family, self._proto,
+                                                  address, "sendmsg")
+            msg.msg_name = name
+            msg.msg_namelen = length
+        try:
+            items = list(buffers)
+        except TypeError:
+            raise TypeError("sendmsg() argument 1 must be an "
+                            "iterable") from None
+        views = []
+        try:
+            for item in items:
+                try:
+                    views.append(readable_buffer(item))
+                except TypeError:
+                    raise TypeError("sendmsg() argument 1 must be an "
+                                    "iterable of bytes-like objects") \
+                        from None
+            control, controllen = build_control(ancdata)
+            flags = c_int(flags)
+            iov = _iovec(views)
+            msg.msg_iov = iov
+            msg.msg_iovlen = len(views)
+            msg.msg_control = control
+            msg.msg_controllen = controllen
+            if self._timeout:
+                return self._call_timed(WRITE, _c_sendmsg, msg, flags)
+            sent = _c_sendmsg(self._fd, msg, flags)
+            if sent < 0:
+                return self._retry(_c_sendmsg, msg, flags)
+            return sent
+        finally:
+            for view in views:
+                release(view)
+
+
+def _iovec(views):
+    """A ``struct iovec[]`` over buffer views, each length the view's."""
+    iov = ffi.new("struct iovec[]", max(len(views), 1))
+    for i, view in enumerate(views):
+        iov[i].iov_base = view
+        iov[i].iov_len = len(view)
+    return iov
+
+
+SocketType.__module__ = "sockcffi"
