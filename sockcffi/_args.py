@@ -74,18 +74,22 @@ def c_uint_masked(value, mask=C_UINT_MAX):
     return value & mask
 
 
-def size(value, negative_message):
-    """Format unit "n" for a length: an exact int in [0, SSIZE_MAX].
-
-    ValueError(``negative_message``) below 0 (the socket methods' own
-    check), OverflowError above the C ssize_t range.
-    """
+def ssize(value):
+    """Format unit "n": an exact int in the C ssize_t range, else
+    OverflowError (the caller checks the sign with its own message)."""
     value = exact_int(value)
-    if value < 0:
-        raise ValueError(negative_message)
-    if value > SSIZE_MAX:
+    if not -SSIZE_MAX - 1 <= value <= SSIZE_MAX:
         raise OverflowError("Python int too large to convert to C ssize_t")
     return value
+
+
+def socket_fd(value):
+    """CPython's SOCKET_T conversion for dup()/close(): a C long, then
+    truncated to a C int (as CPython does on Linux)."""
+    value = exact_int(value)
+    if not -2 ** 63 <= value < 2 ** 63:
+        raise OverflowError("Python int too large to convert to C long")
+    return ((value + 0x80000000) & 0xffffffff) - 0x80000000
 
 
 def fd(value):

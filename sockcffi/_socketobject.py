@@ -37,9 +37,9 @@ from time import monotonic
 from warnings import warn as _warn
 
 from . import addresses as _addresses
-from ._args import (C_INT_MAX, C_INT_MIN, SSIZE_MAX, bytes_like_error, c_int,
-                    exact_int, fd as _fd_arg, readable_buffer, release,
-                    writable_buffer)
+from ._args import (C_INT_MAX, C_INT_MIN, PYPY, SSIZE_MAX, bytes_like_error,
+                    c_int, exact_int, fd as _fd_arg, readable_buffer,
+                    release, socket_fd, ssize, writable_buffer)
 from ._binding import ffi, lib
 from .ancillary import MALFORMED, build_control, close_received_fds
 from .ancillary import parse_control
@@ -97,6 +97,9 @@ _DEFAULT_BACKLOG = min(lib.SOMAXCONN, 128)
 _INT_SIZE = ffi.sizeof("int")
 _ULL_SIZE = ffi.sizeof("unsigned long long")
 _NS_LIMIT = 2 ** 63          # CPython keeps timeouts as int64 nanoseconds
+# The largest bytes object CPython can make (PyBytesObject's header plus the
+# trailing NUL come off PY_SSIZE_T_MAX); PyPy answers MemoryError instead.
+_BYTES_MAX = SSIZE_MAX if PYPY else SSIZE_MAX - 33
 # stacklevel of a warning issued in a private helper that the public
 # method calls directly: helper <- public method <- caller.
 _CALLER_OF_PUBLIC = 3
@@ -170,7 +173,7 @@ def dup(fd):
 
     Duplicate a socket descriptor; the copy is not inheritable.
     """
-    newfd = lib.sockcffi_dup_cloexec(c_int(fd))
+    newfd = lib.sockcffi_dup_cloexec(socket_fd(fd))
     if newfd < 0:
         raise from_errno()
     return newfd
@@ -191,7 +194,7 @@ def close(fd):
     Close a socket descriptor (a connection reset reported by the close is
     ignored, as for socket.close()).
     """
-    _close_fd(c_int(fd))
+    _close_fd(socket_fd(fd))
 
 
 def _closed_error():
@@ -203,6 +206,17 @@ def _query_int_option(fd, option):
     if value == _OPT_FAILED:
         raise from_errno()
     return value
+
+
+def _check_bufsize(bufsize, negative_message):
+    """A receive size (exact int) as the stdlib checks it: OverflowError
+    beyond C ssize_t, ValueError below 0, OverflowError beyond a bytes
+    object's largest size (CPython)."""
+    bufsize = ssize(bufsize)
+    if bufsize < 0:
+        raise ValueError(negative_message)
+    if bufsize > _BYTES_MAX:
+        raise OverflowError("byte string is too large")
 
 
 def _receive_buffer(bufsize, flags):
@@ -500,9 +514,9 @@ class SocketType:
                 raise TypeError("setsockopt() argument 3 must be None when "
                                 "an option length is given, not %s"
                                 % type(value).__name__)
-            optlen = exact_int(optlen)
-            if not 0 <= optlen <= 0xffffffff:
-                raise OverflowError("optlen out of range")
+            # Format unit "I": truncated, not checked (the kernel refuses a
+            # length that makes no sense).
+            optlen = exact_int(optlen) & 0xffffffff
             result = lib.setsockopt(self._fd, level, option, ffi.NULL,
                                     optlen)
         elif value is None:
@@ -677,11 +691,7 @@ class SocketType:
             except IndexError:
                 buf = _new_raw("char[]", _POOLED)
         else:
-            if bufsize < 0:
-                raise ValueError("negative buffersize in recv")
-            if bufsize > SSIZE_MAX:
-                raise OverflowError("Python int too large to convert to C "
-                                    "ssize_t")
+            _check_bufsize(bufsize, "negative buffersize in recv")
             if not bufsize:
                 return b""
             buf = _receive_buffer(bufsize, flags)
@@ -723,7 +733,7 @@ class SocketType:
     def _into_length(view, nbytes, caller, too_big):
         """The byte count of a ``*_into`` call: ``nbytes``, or the view's
         own length for 0; never more than the view."""
-        nbytes = exact_int(nbytes)
+        nbytes = ssize(nbytes)
         if nbytes < 0:
             raise ValueError("negative buffersize in %s" % caller)
         size = len(view)
@@ -749,11 +759,7 @@ class SocketType:
             except IndexError:
                 buf = _new_raw("char[]", _POOLED)
         else:
-            if bufsize < 0:
-                raise ValueError("negative buffersize in recvfrom")
-            if bufsize > SSIZE_MAX:
-                raise OverflowError("Python int too large to convert to C "
-                                    "ssize_t")
+            _check_bufsize(bufsize, "negative buffersize in recvfrom")
             buf = _receive_buffer(bufsize, flags)
         storage, size = _new_storage()
         if self._timeout:
@@ -800,14 +806,10 @@ class SocketType:
         Receive up to ``bufsize`` bytes and up to ``ancbufsize`` bytes of
         ancillary data, returned as a list of (level, type, data) tuples.
         """
-        bufsize = exact_int(bufsize)
-        ancbufsize = exact_int(ancbufsize)
+        bufsize = ssize(bufsize)
+        ancbufsize = ssize(ancbufsize)
         flags = c_int(flags)
-        if bufsize < 0:
-            raise ValueError("negative buffer size in recvmsg()")
-        if bufsize > SSIZE_MAX:
-            raise OverflowError("Python int too large to convert to C "
-                                "ssize_t")
+        _check_bufsize(bufsize, "negative buffer size in recvmsg()")
         buf = _receive_buffer(bufsize, flags)
         iov = ffi.new("struct iovec *")
         iov.iov_base = buf
@@ -827,7 +829,7 @@ class SocketType:
         except TypeError:
             raise TypeError("recvmsg_into() argument 1 must be an "
                             "iterable") from None
-        ancbufsize = exact_int(ancbufsize)
+        ancbufsize = ssize(ancbufsize)
         flags = c_int(flags)
         views = []
         try:

@@ -76,6 +76,14 @@ def ntohl(x):
     return hton32(_long_arg(x))
 
 
+def _c_long(x):
+    """PyPy's int argument: a C long (OverflowError beyond it)."""
+    x = exact_int(x)
+    if not -2 ** 63 <= x < 2 ** 63:
+        raise OverflowError("Python int too large to convert to C long")
+    return x
+
+
 # --- text -> packed -----------------------------------------------------------
 
 def inet_aton(string):
@@ -90,7 +98,7 @@ def inet_aton(string):
 def inet_pton(family, ip_string):
     """Convert an IP address from string format to a packed binary string."""
     if _PYPY:
-        family = exact_int(family)
+        family = _c_long(family)
         data = c_text(ip_string, "inet_pton", 2)
         if family != _AF_INET and family != _AF_INET6:
             raise OSError("unknown address family")
@@ -141,7 +149,7 @@ def inet_ntoa(packed_ip):
 
 def inet_ntop(family, packed_ip):
     """Convert a packed IP address of the given family to string format."""
-    family = exact_int(family) if _PYPY else c_int(family)
+    family = _c_long(family) if _PYPY else c_int(family)
     b = _packed_bytes(packed_ip)
     if family == _AF_INET:
         if len(b) != 4:

@@ -60,6 +60,15 @@ class socket(SocketType):
     __slots__ = ("__weakref__", "_io_refs", "_closed")
 
     def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
+        if fileno is None:
+            # Lib/socket.py's defaults, compared as it compares them (an
+            # argument's own __eq__ decides; nothing reaches C from here).
+            if family == -1:
+                family = _AF_INET
+            if type == -1:
+                type = _SOCK_STREAM
+            if proto == -1:
+                proto = 0
         SocketType.__init__(self, family, type, proto, fileno)
         self._io_refs = 0
         self._closed = False
