@@ -1,0 +1,70 @@
+"""The adversarial suite (tools/adversarial.py) in its standard size.
+
+It runs every case in child processes and compares with the running
+interpreter's stdlib; under PyPy, CPython's stdlib outcomes (made by the
+CPython on PATH, which needs no sockcffi for that) say which differences
+from PyPy's built-in socket are CPython's behaviour.  Every failing column
+must be 0.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+TOOL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))), "tools", "adversarial.py")
+PYPY = sys.implementation.name == "pypy"
+
+
+def _cpython():
+    for name in ("python3", "python3.11", "python"):
+        path = shutil.which(name)
+        if path is None:
+            continue
+        out = subprocess.run([path, "-c", "import sys; print("
+                              "sys.implementation.name)"],
+                             stdout=subprocess.PIPE, universal_newlines=True)
+        if out.stdout.strip() == "cpython":
+            return path
+    return None
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    work = tmp_path_factory.mktemp("adversarial")
+    argv = [sys.executable, TOOL, "--json", str(work / "report.json")]
+    if PYPY:
+        cpython = _cpython()
+        if cpython is None:
+            pytest.skip("no CPython on PATH to give the reference outcomes")
+        reference = str(work / "reference.json")
+        subprocess.run([cpython, TOOL, "--make-reference", reference],
+                       check=True, timeout=600, cwd="/")
+        argv += ["--reference", reference]
+    run = subprocess.run(argv, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, universal_newlines=True,
+                         timeout=1200, cwd="/")
+    print(run.stdout)
+    with open(work / "report.json") as f:
+        data = json.load(f)
+    data["exit"] = run.returncode
+    data["output"] = run.stdout
+    return data
+
+
+@pytest.mark.parametrize("column", ["crash", "hang", "foreign", "fd_leak",
+                                    "diff", "failure"])
+def test_no_failures(report, column):
+    assert report["totals"][column] == 0, report["output"]
+
+
+def test_every_class_ran(report):
+    classes = report["classes"]
+    for name in ("int", "buffer", "trunc", "export", "race", "close",
+                 "random"):
+        assert classes[name]["cases"] > 0, name
+    assert report["totals"]["cases"] >= 900
+    assert report["exit"] == 0, report["output"]

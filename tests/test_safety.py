@@ -1,0 +1,230 @@
+"""The C-boundary defects of issue 7, each reproduced in a child process
+(a crash is a failure, not a lost test run) and checked against the
+stdlib's behaviour: an exception of the stdlib's class, or a result bounded
+by the caller's buffer, never another connection's bytes."""
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+PRELUDE = textwrap.dedent("""
+    import errno, os, socket as stdlib, sys, threading, time
+    import sockcffi as socket
+
+    class LyingInt(int):
+        def __lt__(self, o): return True
+        def __le__(self, o): return True
+        def __gt__(self, o): return False
+        def __ge__(self, o): return False
+        def __eq__(self, o): return True
+        __hash__ = int.__hash__
+
+    class LyingBytes(bytes):
+        def __len__(self): return 200000
+
+    def raises(cls, f, *args):
+        try:
+            f(*args)
+        except cls:
+            return True
+        except Exception as e:
+            raise AssertionError("%r instead of %s" % (e, cls.__name__))
+        raise AssertionError("no %s" % cls.__name__)
+""")
+
+
+def run_child(body, timeout=60):
+    code = PRELUDE + textwrap.dedent(body) + "\nprint('CHILD-OK')\n"
+    proc = subprocess.run([sys.executable, "-c", code], cwd="/",
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=timeout)
+    assert proc.returncode == 0 and "CHILD-OK" in proc.stdout, proc.stdout
+
+
+def test_msg_trunc_copies_only_this_calls_bytes():
+    run_child("""
+        a, b = socket.socketpair(); a.sendall(b"SECRET" * 1000)
+        assert len(b.recv(6000)) == 6000
+        u1, u2 = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        for method in ("recv", "recvfrom", "recvmsg"):
+            u1.send(b"A" * 1000)
+            if method == "recvmsg":
+                data = u2.recvmsg(10, 0, socket.MSG_TRUNC)[0]
+            elif method == "recvfrom":
+                data = u2.recvfrom(10, socket.MSG_TRUNC)[0]
+            else:
+                data = u2.recv(10, socket.MSG_TRUNC)
+            assert data == b"A" * 10, (method, data[:40])
+        # A datagram far larger than the buffer: no read past it.
+        u1.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+        u1.send(b"B" * 200000)
+        assert u2.recvfrom(16, socket.MSG_TRUNC)[0] == b"B" * 16
+        # TCP discards with MSG_TRUNC and writes nothing: no stale bytes.
+        srv = socket.create_server(("127.0.0.1", 0))
+        c = socket.create_connection(srv.getsockname())
+        s, _ = srv.accept()
+        c.sendall(b"x" * 10)
+        data = s.recv(10, socket.MSG_TRUNC)
+        assert set(data) <= {0, ord("x")} and len(data) <= 10, data
+    """)
+
+
+def test_lying_int_lengths_are_converted_first():
+    run_child("""
+        a, b = socket.socketpair()
+        b.sendall(b"z" * 8000)
+        buf = bytearray(16)
+        assert raises(ValueError, a.recv_into, buf, LyingInt(4096))
+        assert raises(ValueError, a.recvfrom_into, buf, LyingInt(4096))
+        assert bytes(buf) == bytes(16)
+        assert len(a.recv(LyingInt(150000))) == 8000   # its real value
+        class IndexOnly:
+            def __index__(self): return 5
+        b.sendall(b"hello")
+        assert a.recv(IndexOnly()) == b"hello"
+        assert raises(OverflowError, a.recv, 2 ** 63)
+        assert raises(OverflowError, a.recv_into, buf, 2 ** 63)
+        assert raises(ValueError, a.recv, -1)
+    """)
+
+
+def test_lengths_come_from_the_buffer_not_len():
+    run_child("""
+        a, b = socket.socketpair()
+        a.sendall(LyingBytes(b"abc"))
+        a.send(LyingBytes(b"def"))
+        a.sendmsg([LyingBytes(b"ghi")])
+        b.settimeout(5)
+        got = b""
+        while len(got) < 9:
+            got += b.recv(100)
+        b.setblocking(False)
+        assert raises(BlockingIOError, b.recv, 100)      # nothing more
+        assert got == b"abcdefghi", got
+        assert raises(ValueError, socket.inet_ntop, socket.AF_INET6,
+                      LyingBytes(b"abc"))
+        s = socket.socket(socket.AF_UNIX)
+        s.bind(LyingBytes(b"\\0sockcffi-lying-%d" % os.getpid()))
+        assert s.getsockname() == b"\\0sockcffi-lying-%d" % os.getpid()
+    """)
+
+
+def test_timed_recv_never_reads_a_reused_descriptor():
+    run_child("""
+        victim, peer = socket.socketpair()
+        victim.settimeout(5)
+        result = {}
+        def reader():
+            try:
+                result["data"] = victim.recv(100)
+            except OSError as e:
+                result["errno"] = e.errno
+        t = threading.Thread(target=reader); t.start()
+        # Wait until the reader sleeps in poll(), from /proc, bounded.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            tids = os.listdir("/proc/self/task")
+            if any("poll" in open("/proc/self/task/%s/wchan" % tid).read()
+                   for tid in tids):
+                break
+            time.sleep(0.001)
+        number = victim.fileno()
+        victim.close()
+        new, new_peer = socket.socketpair()
+        if new.fileno() != number:
+            new, new_peer = new_peer, new
+        assert new.fileno() == number
+        new_peer.sendall(b"FOREIGN")
+        peer.sendall(b"old")                    # wakes the waiting poll()
+        t.join(10)
+        assert not t.is_alive()
+        assert result == {"errno": errno.EBADF}, result
+        new.settimeout(5)
+        assert new.recv(100) == b"FOREIGN"
+    """)
+
+
+def test_concurrent_close_never_closes_another_descriptor():
+    run_child("""
+        bad = 0
+        for _ in range(1000):
+            s = socket.socket()
+            opened = []
+            barrier = threading.Barrier(3)
+            def closer():
+                barrier.wait(5)
+                s.close()
+            def opener():
+                barrier.wait(5)
+                opened.extend(os.pipe())
+            ts = [threading.Thread(target=closer) for _ in range(2)]
+            ts.append(threading.Thread(target=opener))
+            for t in ts: t.start()
+            for t in ts: t.join(10)
+            for fd in opened:
+                try:
+                    os.close(fd)
+                except OSError:
+                    bad += 1
+        assert bad == 0, bad
+    """, timeout=120)
+
+
+def test_failed_calls_release_the_callers_buffer():
+    run_child("""
+        s = socket.socket(); s.close()
+        for call in (lambda b: s.send(b), lambda b: s.sendall(b),
+                     lambda b: s.sendto(b, ("127.0.0.1", 9)),
+                     lambda b: s.sendmsg([b]), lambda b: s.recv_into(b)):
+            buf = bytearray(b"data")
+            raises(OSError, call, buf)
+            buf.extend(b"!")            # BufferError if still exported
+    """)
+
+
+def test_asyncio_writer_sees_a_reset_peer():
+    # With sockcffi as the socket module, a writer whose peer resets the
+    # connection gets the error from drain() instead of hanging.
+    run_child("""
+        sys.modules["socket"] = socket
+        import asyncio, struct
+        async def main():
+            got = asyncio.get_running_loop().create_future()
+            async def handle(reader, writer):
+                sock = writer.get_extra_info("socket")
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                struct.pack("ii", 1, 0))
+                writer.transport.abort()
+            server = await asyncio.start_server(handle, "127.0.0.1", 0)
+            port = server.sockets[0].getsockname()[1]
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            try:
+                for _ in range(10000):
+                    writer.write(b"x" * 65536)
+                    await writer.drain()
+            except (ConnectionResetError, BrokenPipeError):
+                return "reset"
+            finally:
+                writer.close()
+                server.close()
+            return "no error"
+        assert asyncio.run(asyncio.wait_for(main(), 20)) == "reset"
+    """)
+
+
+@pytest.mark.parametrize("call", ["recv(0)", "recv_into(bytearray())"])
+def test_zero_length_receive_returns_at_once(call):
+    run_child("""
+        a, b = socket.socketpair()          # blocking, nothing to read
+        result = a.%s
+        assert result in (b"", 0), result
+    """ % call, timeout=20)
+
+
+def test_getsockopt_never_returns_more_than_buflen():
+    run_child("""
+        a, b = socket.socketpair()
+        assert len(a.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                4)) <= 4
+    """)
