@@ -83,6 +83,24 @@ def ssize(value):
     return value
 
 
+# The largest bytes object CPython can make (PyBytesObject's header plus the
+# trailing NUL come off PY_SSIZE_T_MAX); PyPy answers MemoryError instead.
+_BYTES_MAX = SSIZE_MAX if PYPY else SSIZE_MAX - 33
+
+
+def receive_size(value, negative_message):
+    """The size of a receive (recv, recvfrom, recvmsg), checked as the
+    stdlib checks it: OverflowError beyond C ssize_t, ValueError(
+    ``negative_message``) below 0, OverflowError beyond a bytes object's
+    largest size (CPython)."""
+    value = ssize(value)
+    if value < 0:
+        raise ValueError(negative_message)
+    if value > _BYTES_MAX:
+        raise OverflowError("byte string is too large")
+    return value
+
+
 def socket_fd(value):
     """CPython's SOCKET_T conversion for dup()/close(): a C long, then
     truncated to a C int (as CPython does on Linux)."""
@@ -110,7 +128,7 @@ def fd(value):
     return value
 
 
-# --- buffers ------------------------------------------------------------------
+# --- buffers -----------------------------------------------------------------
 
 def bytes_like_error(obj):
     return TypeError("a bytes-like object is required, not '%s'"
@@ -161,7 +179,7 @@ def buffer_bytes(data):
         return view.tobytes()
 
 
-# --- text -----------------------------------------------------------------------
+# --- text --------------------------------------------------------------------
 
 def c_text(value, func, argno):
     """Format unit "s": a str, UTF-8 encoded, as the NUL-terminated bytes C

@@ -37,12 +37,11 @@ from time import monotonic
 from warnings import warn as _warn
 
 from . import addresses as _addresses
-from ._args import (C_INT_MAX, C_INT_MIN, PYPY, SSIZE_MAX, bytes_like_error,
-                    c_int, exact_int, fd as _fd_arg, readable_buffer,
+from ._args import (C_INT_MAX, C_INT_MIN, bytes_like_error, c_int,
+                    exact_int, fd as _fd_arg, readable_buffer, receive_size,
                     release, socket_fd, ssize, writable_buffer)
 from ._binding import ffi, lib
-from .ancillary import MALFORMED, build_control, close_received_fds
-from .ancillary import parse_control
+from ._socketmsg import MessageCalls, receive_buffer
 from .errors import from_errno, timeout as _timeout_error
 from .waiting import CONNECT, READ, WRITE, wait
 
@@ -50,7 +49,6 @@ __all__ = ["SocketType", "getdefaulttimeout", "setdefaulttimeout", "dup",
            "close"]
 
 _new_raw = ffi.new_allocator(should_clear_after_alloc=False)
-_new_zeroed = ffi.new
 _unpack = ffi.unpack
 
 # The hot system calls, bound once (a global load instead of a lookup on
@@ -59,8 +57,6 @@ _c_send = lib.send
 _c_recv = lib.recv
 _c_sendto = lib.sendto
 _c_recvfrom = lib.recvfrom
-_c_recvmsg = lib.recvmsg
-_c_sendmsg = lib.sendmsg
 _c_getsockopt_int = lib.sockcffi_getsockopt_int
 _OPT_FAILED = lib.SOCKCFFI_OPT_FAILED
 
@@ -97,12 +93,6 @@ _DEFAULT_BACKLOG = min(lib.SOMAXCONN, 128)
 _INT_SIZE = ffi.sizeof("int")
 _ULL_SIZE = ffi.sizeof("unsigned long long")
 _NS_LIMIT = 2 ** 63          # CPython keeps timeouts as int64 nanoseconds
-# The largest bytes object CPython can make (PyBytesObject's header plus the
-# trailing NUL come off PY_SSIZE_T_MAX); PyPy answers MemoryError instead.
-_BYTES_MAX = SSIZE_MAX if PYPY else SSIZE_MAX - 33
-# stacklevel of a warning issued in a private helper that the public
-# method calls directly: helper <- public method <- caller.
-_CALLER_OF_PUBLIC = 3
 
 # close()/detach()/__del__ take the descriptor number under this lock, so
 # that two threads can never both own it (on PyPy, reading and clearing an
@@ -111,7 +101,7 @@ _CALLER_OF_PUBLIC = 3
 _fd_lock = threading.RLock()
 
 
-# --- timeouts -------------------------------------------------------------------
+# --- timeouts ----------------------------------------------------------------
 
 def _parse_timeout(value):
     """A timeout argument as seconds (float) or None, validated like
@@ -166,7 +156,7 @@ def setdefaulttimeout(timeout):
     _default_timeout = _parse_timeout(timeout)
 
 
-# --- descriptors ------------------------------------------------------------------
+# --- descriptors -------------------------------------------------------------
 
 def dup(fd):
     """dup(integer) -> integer
@@ -208,28 +198,9 @@ def _query_int_option(fd, option):
     return value
 
 
-def _check_bufsize(bufsize, negative_message):
-    """A receive size (exact int) as the stdlib checks it: OverflowError
-    beyond C ssize_t, ValueError below 0, OverflowError beyond a bytes
-    object's largest size (CPython)."""
-    bufsize = ssize(bufsize)
-    if bufsize < 0:
-        raise ValueError(negative_message)
-    if bufsize > _BYTES_MAX:
-        raise OverflowError("byte string is too large")
+# --- the C-level socket ------------------------------------------------------
 
-
-def _receive_buffer(bufsize, flags):
-    """A fresh buffer of ``bufsize`` bytes for one receive call: zeroed
-    when MSG_TRUNC may leave part of it unwritten."""
-    if flags & _MSG_TRUNC:
-        return _new_zeroed("char[]", bufsize)
-    return _new_raw("char[]", bufsize)
-
-
-# --- the C-level socket -------------------------------------------------------------
-
-class SocketType:
+class SocketType(MessageCalls):
     """SocketType(family=AF_INET, type=SOCK_STREAM, proto=0, fileno=None)
 
     The socket object's core: a descriptor and the system calls on it.
@@ -691,10 +662,10 @@ class SocketType:
             except IndexError:
                 buf = _new_raw("char[]", _POOLED)
         else:
-            _check_bufsize(bufsize, "negative buffersize in recv")
+            receive_size(bufsize, "negative buffersize in recv")
             if not bufsize:
                 return b""
-            buf = _receive_buffer(bufsize, flags)
+            buf = receive_buffer(bufsize, flags)
         if self._timeout:
             n = self._call_timed(READ, _c_recv, buf, bufsize, flags)
         else:
@@ -759,8 +730,8 @@ class SocketType:
             except IndexError:
                 buf = _new_raw("char[]", _POOLED)
         else:
-            _check_bufsize(bufsize, "negative buffersize in recvfrom")
-            buf = _receive_buffer(bufsize, flags)
+            receive_size(bufsize, "negative buffersize in recvfrom")
+            buf = receive_buffer(bufsize, flags)
         storage, size = _new_storage()
         if self._timeout:
             n = self._call_timed(READ, _c_recvfrom, buf, bufsize, flags,
@@ -799,86 +770,6 @@ class SocketType:
         finally:
             release(view)
         return n, _from_sockaddr(storage, size[0], self._proto)
-
-    def recvmsg(self, bufsize, ancbufsize=0, flags=0):
-        """recvmsg(bufsize[, ancbufsize[, flags]]) -> (data, ancdata, msg_flags, address)
-
-        Receive up to ``bufsize`` bytes and up to ``ancbufsize`` bytes of
-        ancillary data, returned as a list of (level, type, data) tuples.
-        """
-        bufsize = ssize(bufsize)
-        ancbufsize = ssize(ancbufsize)
-        flags = c_int(flags)
-        _check_bufsize(bufsize, "negative buffer size in recvmsg()")
-        buf = _receive_buffer(bufsize, flags)
-        iov = ffi.new("struct iovec *")
-        iov.iov_base = buf
-        iov.iov_len = bufsize
-        n, ancdata, msg_flags, address = self._recvmsg(iov, 1, ancbufsize,
-                                                       flags)
-        return (_unpack(buf, n if n <= bufsize else bufsize), ancdata,
-                msg_flags, address)
-
-    def recvmsg_into(self, buffers, ancbufsize=0, flags=0):
-        """recvmsg_into(buffers[, ancbufsize[, flags]]) -> (nbytes, ancdata, msg_flags, address)
-
-        recvmsg() scattering the data into an iterable of writable buffers.
-        """
-        try:
-            items = list(buffers)
-        except TypeError:
-            raise TypeError("recvmsg_into() argument 1 must be an "
-                            "iterable") from None
-        ancbufsize = ssize(ancbufsize)
-        flags = c_int(flags)
-        views = []
-        try:
-            for item in items:
-                try:
-                    views.append(writable_buffer(item))
-                except TypeError:
-                    raise TypeError("recvmsg_into() argument 1 must be an "
-                                    "iterable of single-segment read-write "
-                                    "buffers") from None
-            iov = _iovec(views)
-            return self._recvmsg(iov, len(views), ancbufsize, flags)
-        finally:
-            for view in views:
-                release(view)
-
-    def _recvmsg(self, iov, iovlen, ancbufsize, flags):
-        if ancbufsize < 0 or ancbufsize > 0x7fffffff:
-            raise ValueError("invalid ancillary data buffer length")
-        storage, size = _new_storage()
-        msg = ffi.new("struct msghdr *")
-        msg.msg_name = storage
-        msg.msg_namelen = _STORAGE_SIZE
-        msg.msg_iov = iov
-        msg.msg_iovlen = iovlen
-        if ancbufsize:
-            control = _new_raw("char[]", ancbufsize)
-            msg.msg_control = control
-            msg.msg_controllen = ancbufsize
-        if self._timeout:
-            n = self._call_timed(READ, _c_recvmsg, msg, flags)
-        else:
-            n = _c_recvmsg(self._fd, msg, flags)
-            if n < 0:
-                n = self._retry(_c_recvmsg, msg, flags)
-        # Never parse past the control buffer this call allocated.
-        if msg.msg_controllen > ancbufsize:
-            msg.msg_controllen = ancbufsize
-        try:
-            ancdata, damaged = parse_control(msg)
-            if damaged:
-                # Attributed to the caller of recvmsg()/recvmsg_into().
-                _warn(MALFORMED, RuntimeWarning, stacklevel=_CALLER_OF_PUBLIC)
-            address = _from_sockaddr(storage, msg.msg_namelen, self._proto)
-        except BaseException:
-            # Descriptors the kernel handed over must not leak.
-            close_received_fds(msg)
-            raise
-        return n, ancdata, msg.msg_flags, address
 
     # -- sending --
 
@@ -993,59 +884,5 @@ class SocketType:
         if sent < 0:
             return self._retry(_c_sendto, buf, n, flags, sa, length)
         return sent
-
-    def sendmsg(self, buffers, ancdata=(), flags=0, address=None):
-        """sendmsg(buffers[, ancdata[, flags[, address]]]) -> count
-
-        Gather the bytes-like objects of ``buffers`` into one message with
-        ancillary data items ``(level, type, data)``; the number of bytes
-        sent.
-        """
-        msg = ffi.new("struct msghdr *")
-        if address is not None:
-            name, length = _addresses.to_sockaddr(self._family, self._proto,
-                                                  address, "sendmsg")
-            msg.msg_name = name
-            msg.msg_namelen = length
-        try:
-            items = list(buffers)
-        except TypeError:
-            raise TypeError("sendmsg() argument 1 must be an "
-                            "iterable") from None
-        views = []
-        try:
-            for item in items:
-                try:
-                    views.append(readable_buffer(item))
-                except TypeError:
-                    raise TypeError("sendmsg() argument 1 must be an "
-                                    "iterable of bytes-like objects") \
-                        from None
-            control, controllen = build_control(ancdata)
-            flags = c_int(flags)
-            iov = _iovec(views)
-            msg.msg_iov = iov
-            msg.msg_iovlen = len(views)
-            msg.msg_control = control
-            msg.msg_controllen = controllen
-            if self._timeout:
-                return self._call_timed(WRITE, _c_sendmsg, msg, flags)
-            sent = _c_sendmsg(self._fd, msg, flags)
-            if sent < 0:
-                return self._retry(_c_sendmsg, msg, flags)
-            return sent
-        finally:
-            for view in views:
-                release(view)
-
-
-def _iovec(views):
-    """A ``struct iovec[]`` over buffer views, each length the view's."""
-    iov = ffi.new("struct iovec[]", max(len(views), 1))
-    for i, view in enumerate(views):
-        iov[i].iov_base = view
-        iov[i].iov_len = len(view)
-    return iov
-
 
 SocketType.__module__ = "sockcffi"

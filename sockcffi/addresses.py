@@ -467,7 +467,8 @@ class _CAN(_Family):
             if not isinstance(address, tuple) or len(address) != 4:
                 raise TypeError("function takes exactly 4 arguments")
             extra = (c_uint_masked(address[1], 0xffffffffffffffff),
-                     c_uint_masked(address[2]), c_uint_masked(address[3], 0xff))
+                     c_uint_masked(address[2]),
+                     c_uint_masked(address[3], 0xff))
         else:
             raise OSError("%s(): unsupported CAN protocol" % caller)
         index = self._interface_index(address[0])

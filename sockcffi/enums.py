@@ -1,8 +1,9 @@
 """AddressFamily, SocketKind, MsgFlag and AddressInfo, as in the stdlib.
 
 An enum's members are exactly those of the running interpreter's stdlib
-(the names its C ``_socket`` module exports, all-uppercase names only), so ``AddressFamily(12)`` and
-``sock.family`` for an unusual family behave as they do with ``socket``;
+(the names its C ``_socket`` module exports, all-uppercase names only), so
+``AddressFamily(12)`` and ``sock.family`` for an unusual family behave as
+they do with ``socket``;
 the other constants of the prefix stay plain ints, still module attributes.
 Without a C ``_socket`` the members are the constants defined in the same
 header as the anchor name (SOCK_STREAM's header holds the socket types, not

@@ -23,7 +23,7 @@ _PYPY = sys.implementation.name == "pypy"
 _new = ffi.new_allocator(should_clear_after_alloc=False)
 
 
-# --- byte order ---------------------------------------------------------------
+# --- byte order --------------------------------------------------------------
 
 def _short_arg(name, x):
     x = exact_int(x)
@@ -84,7 +84,7 @@ def _c_long(x):
     return x
 
 
-# --- text -> packed -----------------------------------------------------------
+# --- text -> packed ----------------------------------------------------------
 
 def inet_aton(string):
     """Convert an IPv4 address in string format to 32-bit packed binary."""
@@ -114,7 +114,7 @@ def inet_pton(family, ip_string):
     raise from_errno()
 
 
-# --- packed -> text -----------------------------------------------------------
+# --- packed -> text ----------------------------------------------------------
 
 def _packed_bytes(packed):
     """The bytes of a bytes-like argument ('y*'), with the running

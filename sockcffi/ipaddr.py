@@ -29,7 +29,7 @@ _AF_UNSPEC = lib.AF_UNSPEC
 _raw_new = ffi.new_allocator(should_clear_after_alloc=False)
 
 
-# --- byte order -----------------------------------------------------------------
+# --- byte order --------------------------------------------------------------
 
 def swap16(x):
     """Swap the bytes of a 16-bit value."""
@@ -54,7 +54,7 @@ else:
     hton16 = ntoh16 = hton32 = ntoh32 = _same
 
 
-# --- packed -> text --------------------------------------------------------------
+# --- packed -> text ----------------------------------------------------------
 
 def ipv4_text(packed):
     """Dotted quad of 4 packed bytes (network order)."""
@@ -96,7 +96,7 @@ def sockaddr_in6_text(sin6):
     return ipv6_text(ffi.addressof(sin6, "sin6_addr"))
 
 
-# --- host argument ------------------------------------------------------------------
+# --- host argument -----------------------------------------------------------
 
 def host_bytes(host):
     """An AF_INET/AF_INET6 host as bytes, as the stdlib's idna converter:
@@ -126,7 +126,7 @@ def host_bytes(host):
     return data
 
 
-# --- name -> address (CPython's setipaddr) -----------------------------------------
+# --- name -> address (CPython's setipaddr) -----------------------------------
 
 _BROADCAST_NAMES = (b"255.255.255.255", b"<broadcast>")
 _SIN_P = ffi.typeof("struct sockaddr_in *")

@@ -169,7 +169,7 @@ def _getnameinfo_pypy(sockaddr, flags):
     return _name_info(ptr, length, flags)
 
 
-# --- gethostby* ----------------------------------------------------------------
+# --- gethostby* --------------------------------------------------------------
 
 def _host_arg(name, func):
     """The stdlib's 'et' with idna: str (idna-encoded), bytes, bytearray."""
@@ -320,7 +320,7 @@ def getfqdn(name=""):
     return hostname
 
 
-# --- protocols and services -----------------------------------------------------
+# --- protocols and services --------------------------------------------------
 
 def getprotobyname(protocolname):
     """Return the protocol number for the named protocol."""
@@ -374,7 +374,7 @@ def getservbyport(port, protocolname=_OMITTED):
     return ffi.string(resp[0].s_name).decode("utf-8", "surrogateescape")
 
 
-# --- interfaces ------------------------------------------------------------------
+# --- interfaces --------------------------------------------------------------
 
 def if_nameindex():
     """List of (index, name) pairs for the network interfaces."""
@@ -385,7 +385,8 @@ def if_nameindex():
         out = []
         i = 0
         while ni[i].if_index != 0:
-            out.append((ni[i].if_index, os.fsdecode(ffi.string(ni[i].if_name))))
+            out.append((ni[i].if_index,
+                        os.fsdecode(ffi.string(ni[i].if_name))))
             i += 1
         return out
     finally:

@@ -338,7 +338,7 @@ class socket(SocketType):
 socket.__module__ = "sockcffi"
 
 
-# --- module functions -------------------------------------------------------------
+# --- module functions --------------------------------------------------------
 
 def _package():
     """The sockcffi package (monkeypatched names there are honoured)."""

@@ -30,7 +30,7 @@ def htons(x):
     return socket.htons(x)
 
 
-# --- conversion level ---------------------------------------------------------
+# --- conversion level --------------------------------------------------------
 
 @pytest.mark.parametrize("address, expected", [
     (("127.0.0.1", 80), ("127.0.0.1", 80)),
@@ -276,7 +276,7 @@ def test_error_wording():
         assert str(info.value) == "sendto(): flowinfo must be 0-1048575."
 
 
-# --- live: the kernel agrees ----------------------------------------------------
+# --- live: the kernel agrees -------------------------------------------------
 
 def kernel_bind(sock, address):
     ptr, length = to_sockaddr(sock.family, sock.proto, address, "bind")
@@ -341,7 +341,7 @@ def test_live_netlink():
         assert our_getsockname(s) == s.getsockname()
 
 
-# --- bad input: same exception class as the stdlib's bind() --------------------
+# --- bad input: same exception class as the stdlib's bind() ------------------
 
 BAD = [
     (socket.AF_INET, "127.0.0.1"),

@@ -13,16 +13,10 @@ import sockcffi
 from sockcffi import ancillary
 from sockcffi._binding import ffi, lib
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sockhelpers import MODULES, outcome  # noqa: E402
+from sockhelpers import MODULES, outcome
 
 INT = array.array("i").itemsize
 LIMIT = 0x7fffffff
-
-
-@pytest.fixture(params=sorted(MODULES))
-def mod(request):
-    return MODULES[request.param]
 
 
 def pipe_fds(n):
@@ -55,7 +49,7 @@ def fds_of(ancdata):
     return list(fds)
 
 
-# --- CMSG_LEN / CMSG_SPACE ----------------------------------------------------------
+# --- CMSG_LEN / CMSG_SPACE ---------------------------------------------------
 
 def test_cmsg_len_space_values():
     for n in list(range(300)) + [4096, 2 ** 20]:
@@ -75,7 +69,7 @@ def test_cmsg_limits():
             assert a == b, (fn_name, value, a, b)
 
 
-# --- SCM_RIGHTS both ways -------------------------------------------------------------
+# --- SCM_RIGHTS both ways ----------------------------------------------------
 
 @pytest.mark.parametrize("sender,receiver", [("sockcffi", "stdlib"),
                                              ("stdlib", "sockcffi"),
@@ -182,7 +176,7 @@ def test_truncated_ancillary_matches_stdlib():
     assert _receive(sockcffi, socket.CMSG_LEN(INT))[2] & socket.MSG_CTRUNC
 
 
-# --- malformed control buffers: RuntimeWarning, descriptors closed -------------------
+# --- malformed control buffers: RuntimeWarning, descriptors closed -----------
 
 def _control(items, cut=None):
     """A ``struct msghdr *`` whose control buffer holds ``items``
@@ -252,13 +246,13 @@ def test_recvmsg_closes_fds_when_result_fails(monkeypatch):
 
         def broken(*args):
             raise MemoryError("simulated")
-        monkeypatch.setattr(sockcffi._socketobject, "_from_sockaddr", broken)
+        monkeypatch.setattr(sockcffi._socketmsg, "_from_sockaddr", broken)
         with pytest.raises(MemoryError):
             b.recvmsg(10, socket.CMSG_SPACE(2 * INT))
         assert set(os.listdir("/proc/self/fd")) == before
 
 
-# --- sendmsg() argument checking ---------------------------------------------------------
+# --- sendmsg() argument checking ---------------------------------------------
 
 MSG = b"message"
 

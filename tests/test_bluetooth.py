@@ -40,7 +40,7 @@ def raw(ptr, length):
     return bytes(ffi.buffer(ptr, length))
 
 
-# --- constants ----------------------------------------------------------------
+# --- constants ---------------------------------------------------------------
 
 def test_named_addresses():
     assert sockcffi.BDADDR_ANY == "00:00:00:00:00:00"
@@ -62,7 +62,7 @@ def test_family_registered():
     assert addresses.family_of(AF) is not None
 
 
-# --- the address text ---------------------------------------------------------
+# --- the address text --------------------------------------------------------
 
 def test_bdaddr_is_stored_reversed():
     ptr, length = encode(RFCOMM, ("01:23:45:67:89:AB", 1))
@@ -107,7 +107,7 @@ def test_any_address_roundtrips(b, psm):
     assert back == (text.upper(), psm)
 
 
-# --- each protocol ------------------------------------------------------------
+# --- each protocol -----------------------------------------------------------
 
 def test_l2cap():
     ptr, length, back = roundtrip(L2CAP, ("01:23:45:67:89:AB", 0x1001))
@@ -161,7 +161,7 @@ def test_decode_from_storage():
     assert sco == "01:02:03:04:05:06"
 
 
-# --- wrong shapes -------------------------------------------------------------
+# --- wrong shapes ------------------------------------------------------------
 
 @pytest.mark.parametrize("proto, address", [
     (L2CAP, ("01:02:03:04:05:06",)),
@@ -192,7 +192,7 @@ def test_unknown_protocol():
         from_sockaddr(ptr, length, lib.BTPROTO_BNEP)
 
 
-# --- a live socket, where the kernel has Bluetooth -----------------------------
+# --- a live socket, where the kernel has Bluetooth ---------------------------
 
 _REFUSED = {errno.EAFNOSUPPORT, errno.EPROTONOSUPPORT, errno.ESOCKTNOSUPPORT,
             errno.EPERM, errno.EACCES, errno.EINVAL}

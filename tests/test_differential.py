@@ -15,19 +15,10 @@ import sockcffi.resolver as resolver
 from sockcffi._binding import ffi, lib
 from sockcffi.addresses import from_sockaddr, new_storage, to_sockaddr
 
+from sockhelpers import outcome
+
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
-BY_NAME = ("gaierror", "herror", "timeout")
-
-
-def outcome(f, *args):
-    try:
-        return ("ok", f(*args))
-    except Exception as e:      # noqa: BLE001 - the class is the point
-        cls = type(e)
-        if cls.__name__ in BY_NAME:
-            return ("err", cls.__name__)
-        return ("err", cls)
 
 
 def same(ours, theirs, *args):
@@ -36,7 +27,7 @@ def same(ours, theirs, *args):
     return a
 
 
-# --- strategies ---------------------------------------------------------------
+# --- strategies --------------------------------------------------------------
 
 big_ints = st.sampled_from([2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32,
                             2 ** 63, 2 ** 64, 2 ** 100, -2 ** 31, -2 ** 63])
@@ -61,7 +52,7 @@ bytes_like = st.one_of(
     st.sampled_from(["abcd", None, 4, memoryview(b"abcdefgh")[::2]]))
 
 
-# --- byte order ------------------------------------------------------------------
+# --- byte order --------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["htons", "ntohs", "htonl", "ntohl"])
 @SETTINGS
@@ -70,7 +61,7 @@ def test_byte_order(name, x):
     same(getattr(inet, name), getattr(socket, name), x)
 
 
-# --- inet_* -----------------------------------------------------------------------
+# --- inet_* ------------------------------------------------------------------
 
 @SETTINGS
 @given(s=st.one_of(ip_text, st.sampled_from([b"1.2.3.4", None, 1])))
@@ -113,7 +104,7 @@ def test_pton_ntop_roundtrip(a):
     assert inet.inet_ntop(fam, packed) == socket.inet_ntop(fam, packed)
 
 
-# --- getaddrinfo / getnameinfo ------------------------------------------------
+# --- getaddrinfo / getnameinfo -----------------------------------------------
 
 hosts = st.one_of(ipv4_text, ipv6_text,
                   st.sampled_from([None, "", "localhost", "127.1", b"::1",
@@ -213,7 +204,7 @@ def test_if_nameindex():
     assert resolver.if_nameindex() == socket.if_nameindex()
 
 
-# --- address encoding (UDP connect: no port needs to be free) -----------------
+# --- address encoding (UDP connect: no port needs to be free) ----------------
 
 def ours_connect(family, address):
     with socket.socket(family, socket.SOCK_DGRAM) as s:

@@ -5,7 +5,6 @@ import errno
 import gc
 import os
 import socket
-import sys
 import tempfile
 import warnings
 
@@ -13,8 +12,7 @@ import pytest
 
 import sockcffi as S
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sockhelpers import fd_count, refused_port  # noqa: E402
+from sockhelpers import fd_count, refused_port
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"),
                                 reason="needs /proc/self/fd")

@@ -19,16 +19,10 @@ import pytest
 
 import sockcffi
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sockhelpers import (JOIN, MODULES, closing, err_outcome, outcome,
+from sockhelpers import (JOIN, closing, err_outcome, outcome,
                          refused_port, start_thread, tcp_pair)
 
 PYPY = sys.implementation.name == "pypy"
-
-
-@pytest.fixture(params=sorted(MODULES))
-def mod(request):
-    return MODULES[request.param]
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +46,7 @@ def same(fn, errno_too=False):
     return b
 
 
-# --- module surface ------------------------------------------------------------
+# --- module surface ----------------------------------------------------------
 
 def test_module_names():
     for name in ("socket", "SocketType", "socketpair", "fromfd", "dup",
@@ -115,7 +109,7 @@ def test_closed_socket_mode_changes():
     assert run(socket) == run(sockcffi)
 
 
-# --- construction -----------------------------------------------------------------
+# --- construction ------------------------------------------------------------
 
 def test_construct_defaults(mod):
     with mod.socket() as s:
@@ -360,7 +354,7 @@ def test_subclass_accept_and_dup_types(mod):
         d.close()
 
 
-# --- TCP / UDP loopback -----------------------------------------------------------
+# --- TCP / UDP loopback ------------------------------------------------------
 
 def test_tcp_echo(mod):
     srv, cli, conn = tcp_pair(mod)
@@ -477,11 +471,17 @@ def test_accept_timeout_rules(mod):
 
 
 def test_listen_default_backlog(mod):
-    with mod.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-        s.listen(0)
-        s.listen(-3)
+    # listen() with the default, 0 and a negative backlog (clamped to 0)
+    # all make a listening socket that takes a connection.
+    for backlog in ((), (0,), (-3,)):
+        with mod.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen(*backlog)
+            assert s.getsockopt(mod.SOL_SOCKET, mod.SO_ACCEPTCONN) == 1
+            with mod.create_connection(s.getsockname(), timeout=JOIN):
+                s.settimeout(JOIN)
+                conn, _ = s.accept()
+                conn.close()
 
 
 def test_bind_errors():
@@ -494,7 +494,7 @@ def test_bind_errors():
     same(lambda m: m.socket().connect(("127.0.0.1", "port")))
 
 
-# --- options ---------------------------------------------------------------------
+# --- options -----------------------------------------------------------------
 
 def test_sockopts(mod):
     with mod.socket() as s:
@@ -529,7 +529,7 @@ def test_setsockopt_int_out_of_range():
                                          2 ** 40))
 
 
-# --- repr, pickling, weakref, ResourceWarning ----------------------------------------
+# --- repr, pickling, weakref, ResourceWarning --------------------------------
 
 def test_repr_matches_stdlib():
     def shape(m, s):
@@ -632,7 +632,7 @@ def test_resource_warning_through_makefile(mod):
     assert len(_collect_warnings(make)) == 1
 
 
-# --- select, selectors, os ----------------------------------------------------------
+# --- select, selectors, os ---------------------------------------------------
 
 def test_select_and_selectors(mod):
     a, b = mod.socketpair()
@@ -652,7 +652,7 @@ def test_select_and_selectors(mod):
         assert a.recv(1) == b"y"
 
 
-# --- makefile ----------------------------------------------------------------------
+# --- makefile ----------------------------------------------------------------
 
 def test_makefile_modes(mod):
     a, b = mod.socketpair()
@@ -731,7 +731,7 @@ def test_makefile_nonblocking_returns_none(mod):
         f.close()
 
 
-# --- sendfile ----------------------------------------------------------------------
+# --- sendfile ----------------------------------------------------------------
 
 @pytest.mark.parametrize("timeout", [None, JOIN])
 def test_sendfile(mod, timeout):
@@ -795,7 +795,7 @@ def test_sendfile_errors():
     assert run(socket) == run(sockcffi)
 
 
-# --- create_connection, create_server -------------------------------------------------
+# --- create_connection, create_server ----------------------------------------
 
 def test_create_server_and_connection(mod):
     with mod.create_server(("127.0.0.1", 0)) as srv:
@@ -868,7 +868,7 @@ def test_create_connection_uses_patched_getaddrinfo(monkeypatch):
         sockcffi.create_connection(("127.0.0.1", 1))
 
 
-# --- threads: blocking recv woken by data -----------------------------------------------
+# --- threads: blocking recv woken by data ------------------------------------
 
 def test_blocking_recv_in_thread(mod):
     a, b = mod.socketpair()

@@ -5,7 +5,6 @@ join/wait is bounded.  Timeouts are short (tenths of a second) and elapsed
 times are only checked against generous bounds.
 """
 import errno
-import os
 import signal
 import socket
 import sys
@@ -16,8 +15,7 @@ import pytest
 
 import sockcffi
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sockhelpers import JOIN, MODULES, closing, start_thread  # noqa: E402
+from sockhelpers import JOIN, closing, start_thread
 
 SHORT = 0.2
 PYPY = sys.implementation.name == "pypy"
@@ -29,11 +27,6 @@ def cpython_semantics(mod):
     checked for deadlines."""
     if PYPY and mod is socket:
         pytest.skip("PyPy's stdlib sendall() timeout is not a deadline")
-
-
-@pytest.fixture(params=sorted(MODULES))
-def mod(request):
-    return MODULES[request.param]
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +55,7 @@ def assert_timed_out(mod, fn, *args, at_least=SHORT, at_most=5.0):
     return exc
 
 
-# --- timeout mode -------------------------------------------------------------------
+# --- timeout mode ------------------------------------------------------------
 
 def test_recv_family_timeouts(mod):
     a, b = mod.socketpair()
@@ -208,7 +201,7 @@ def test_settimeout_then_operations_after_default(mod):
         assert a.recv(1) == b"k"
 
 
-# --- EINTR ----------------------------------------------------------------------------
+# --- EINTR -------------------------------------------------------------------
 
 class Interrupt(Exception):
     pass

@@ -64,7 +64,7 @@ CASE_LIMIT = 20.0      # seconds one case may take before it is a hang
 PYPY = sys.implementation.name == "pypy"
 
 
-# --- hostile objects ------------------------------------------------------------
+# --- hostile objects ---------------------------------------------------------
 
 class LyingInt(int):
     """An int whose comparisons all claim it is tiny and equal to anything;
@@ -162,7 +162,7 @@ BUFFER_VALUES = [
 ]
 
 
-# --- what a call did ---------------------------------------------------------------
+# --- what a call did ---------------------------------------------------------
 
 def outcome(f):
     """("ok", result) or ("raise", exception class name); the timeout
@@ -194,7 +194,7 @@ def check(condition, message):
         raise Failure(message)
 
 
-# --- socket fixtures, the same for both modules -------------------------------------
+# --- socket fixtures, the same for both modules ------------------------------
 
 def stream_pair(mod, data=b""):
     a, b = mod.socketpair()
@@ -260,7 +260,7 @@ def prime_pool(mod):
         closing(a, b)
 
 
-# --- case registry -------------------------------------------------------------------
+# --- case registry -----------------------------------------------------------
 
 CASES = {}     # name -> (class, kind, function); kind "diff" or "safe"
 
@@ -1033,7 +1033,7 @@ def build_cases(long_mode=False, seed=1):
     random_cases(2000 if long_mode else 200, seed)
 
 
-# --- the child: run cases, one JSON line each ----------------------------------------
+# --- the child: run cases, one JSON line each --------------------------------
 
 def make_reference(names, path):
     """CPython's stdlib outcome of every ``diff`` case (no sockcffi
@@ -1048,7 +1048,7 @@ def make_reference(names, path):
         json.dump({"interpreter": sys.version, "outcomes": outcomes}, out)
 
 
-# --- the child: run one side of the cases, one JSON line each ---------------------------
+# --- the child: run one side of the cases, one JSON line each ----------------
 
 def child(names, side, out):
     """Run ``names`` on one module (``side``: "sockcffi" or "stdlib"),
@@ -1084,7 +1084,7 @@ def child(names, side, out):
         out.flush()
 
 
-# --- the parent: children, restarts, comparison, totals ---------------------------------
+# --- the parent: children, restarts, comparison, totals ----------------------
 
 def run_side(side, names, python, args, log):
     """Records of ``names`` run on ``side``, in as many children as it
@@ -1220,7 +1220,7 @@ def print_table(classes, out=sys.stdout):
     return total
 
 
-# --- RSS across hot calls --------------------------------------------------------------
+# --- RSS across hot calls ----------------------------------------------------
 
 def rss_kib():
     with open("/proc/self/status") as f:

@@ -61,7 +61,8 @@ def main():
         floor = run.run_floor(exe, "pingpong", rounds, 3) if exe else None
     print("# ping-pong round, %s" % run.machine()["interpreter"])
     for name, _ in cases:
-        print("%-18s %7.3f us" % (name, statistics.median(results[name]) * 1e6))
+        print("%-18s %7.3f us"
+              % (name, statistics.median(results[name]) * 1e6))
     if floor:
         print("%-18s %7.3f us" % ("C floor", floor * 1e6))
 
