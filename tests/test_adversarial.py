@@ -68,3 +68,16 @@ def test_every_class_ran(report):
         assert classes[name]["cases"] > 0, name
     assert report["totals"]["cases"] >= 900
     assert report["exit"] == 0, report["output"]
+
+
+@pytest.mark.skipif(PYPY, reason="PyPy's GC keeps RSS moving; the RSS "
+                    "check is for CPython's reference counting")
+def test_rss_flat_across_hot_calls(tmp_path):
+    out = tmp_path / "rss.json"
+    subprocess.run([sys.executable, TOOL, "--rss", "--iterations", "20000",
+                    "--json", str(out)], check=True, timeout=600, cwd="/")
+    with open(out) as f:
+        results = json.load(f)
+    assert len(results) >= 9
+    for name, row in results.items():
+        assert row["growth_kib"] <= 256, (name, row)

@@ -1,0 +1,51 @@
+"""The source layout holds its promises: no module of sockcffi reaches
+into another's private names, and no module grows past a readable size.
+
+Read from the source tree (the package's .py files), not the installed
+copy: it is the layout of the code that is checked."""
+import ast
+import os
+
+import pytest
+
+PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))), "sockcffi")
+MODULES = sorted(f for f in os.listdir(PACKAGE) if f.endswith(".py"))
+MAX_LINES = 900
+
+
+def _tree(name):
+    with open(os.path.join(PACKAGE, name)) as f:
+        return ast.parse(f.read(), name)
+
+
+def _private(name):
+    return name.startswith("_") and not (name.startswith("__")
+                                         and name.endswith("__"))
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_no_private_names_across_modules(name):
+    tree = _tree(name)
+    sibling_aliases = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            for alias in node.names:
+                if node.module is None:          # from . import x as y
+                    sibling_aliases.add(alias.asname or alias.name)
+                else:
+                    assert not _private(alias.name), (
+                        "%s imports %s from .%s" % (name, alias.name,
+                                                    node.module))
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in sibling_aliases):
+            assert not _private(node.attr), (
+                "%s reads %s.%s" % (name, node.value.id, node.attr))
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_module_size(name):
+    with open(os.path.join(PACKAGE, name)) as f:
+        assert sum(1 for _ in f) <= MAX_LINES, name
