@@ -6,8 +6,9 @@
 # Builds sockcffi with 'pip install .[test]' into two fresh virtual
 # environments, .venv-cpython (python3) and .venv-pypy (Debian's pypy3,
 # installed with apt-get when absent, as is libbluetooth-dev for the
-# AF_BLUETOOTH family), then runs pytest in each.  Exits
-# non-zero if either run fails.  CI (.ci/run) calls exactly this.
+# AF_BLUETOOTH family), then runs the linter (ruff, configured in
+# pyproject.toml) and pytest in each.  Exits non-zero if any of them fails.
+# CI (.ci/run) calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,6 +56,8 @@ make_venv .venv-cpython "$PYTHON"
 make_venv .venv-pypy "$PYPY"
 
 status=0
+echo "== ruff check"
+.venv-cpython/bin/ruff check . || status=1
 for venv in .venv-cpython .venv-pypy; do
     echo "== pytest under $venv"
     # The venv's pytest script (not 'python -m pytest', which puts the
