@@ -6,10 +6,12 @@ sockcffi's are its own classes; builtins by identity).
 """
 import os
 import socket
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+import sockcffi
 import sockcffi.inet as inet
 import sockcffi.resolver as resolver
 from sockcffi._binding import ffi, lib
@@ -285,3 +287,72 @@ unix_text = st.text(alphabet=st.sampled_from(
 def test_encode_unix(address):
     same(lambda a: ours_connect(socket.AF_UNIX, a),
          lambda a: theirs_connect(socket.AF_UNIX, a), address)
+
+
+# --- receive sizes: hostile integers against the stdlib ----------------------
+
+class _LyingInt(int):
+    """Comparisons claim it is tiny; only its real value is honest."""
+
+    def __lt__(self, other):
+        return True
+
+    def __gt__(self, other):
+        return False
+
+    def __le__(self, other):
+        return True
+
+    def __ge__(self, other):
+        return False
+
+    __hash__ = int.__hash__
+
+
+class _IndexOnly:
+    def __init__(self, value):
+        self.value = value
+
+    def __index__(self):
+        return self.value
+
+
+# Sizes that only make the allocator work (gigabytes) are left out: they
+# test malloc, not the conversion.
+sizes = st.one_of(st.integers(-2 ** 70, -1), st.integers(0, 70000),
+                  st.integers(2 ** 63 - 64, 2 ** 70),
+                  st.sampled_from([0, 1, 16, 65536, 65537]))
+wrapped_sizes = st.one_of(sizes, sizes.map(_LyingInt), sizes.map(_IndexOnly))
+receive_calls = st.sampled_from(["recv", "recvfrom", "recv_into",
+                                 "recvfrom_into", "recvmsg", "recvmsg_anc",
+                                 "recvmsg_into_anc"])
+PYPY = sys.implementation.name == "pypy"
+
+
+def _receive(mod, call, size):
+    """``call`` with ``size`` on a datagram socket holding 300 bytes: the
+    outcome and what the 64-byte buffer of the *_into calls holds."""
+    a, b = mod.socketpair(mod.AF_UNIX, mod.SOCK_DGRAM)
+    with a, b:
+        b.send(b"r" * 300)
+        a.settimeout(5)
+        buf = bytearray(64)
+        calls = {
+            "recv": lambda: a.recv(size),
+            "recvfrom": lambda: a.recvfrom(size)[0],
+            "recv_into": lambda: a.recv_into(buf, size),
+            "recvfrom_into": lambda: a.recvfrom_into(buf, size)[0],
+            "recvmsg": lambda: a.recvmsg(size)[0],
+            "recvmsg_anc": lambda: a.recvmsg(8, size)[0],
+            "recvmsg_into_anc": lambda: a.recvmsg_into([buf], size)[0],
+        }
+        return outcome(calls[call]), bytes(buf)
+
+
+@pytest.mark.skipif(PYPY, reason="PyPy's built-in recvfrom_into corrupts "
+                    "its heap on negative sizes; tools/adversarial.py "
+                    "compares PyPy runs against CPython's outcomes")
+@SETTINGS
+@given(call=receive_calls, size=wrapped_sizes)
+def test_receive_sizes(call, size):
+    assert _receive(sockcffi, call, size) == _receive(socket, call, size)
