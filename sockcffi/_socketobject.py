@@ -72,6 +72,7 @@ _pool_pop = _pool.pop
 _pool_push = _pool.append
 _new_storage = _addresses.new_storage
 _from_sockaddr = _addresses.from_sockaddr
+_to_sockaddr = _addresses.to_sockaddr
 _STORAGE_SIZE = ffi.sizeof("struct sockaddr_storage")
 
 _AF_INET = lib.AF_INET
@@ -864,25 +865,25 @@ class SocketType(MessageCalls):
         else:
             raise TypeError("sendto() takes 2 or 3 arguments (%d given)"
                             % (len(args) + 1))
-        if data.__class__ is bytes:
-            sa, length = _addresses.to_sockaddr(self._family, self._proto,
-                                                address, "sendto")
-            return self._sendto(data, len(data), flags, sa, length)
-        view = readable_buffer(data)
+        if data.__class__ is bytes:           # its len() is its buffer's
+            view = None
+            buf = data
+        else:
+            view = buf = readable_buffer(data)
         try:
-            sa, length = _addresses.to_sockaddr(self._family, self._proto,
-                                                address, "sendto")
-            return self._sendto(view, len(view), flags, sa, length)
+            sa, length = _to_sockaddr(self._family, self._proto, address,
+                                      "sendto")
+            if self._timeout:
+                return self._call_timed(WRITE, _c_sendto, buf, len(buf),
+                                        flags, sa, length)
+            sent = _c_sendto(self._fd, buf, len(buf), flags, sa, length)
+            if sent < 0:
+                return self._retry(_c_sendto, buf, len(buf), flags, sa,
+                                   length)
+            return sent
         finally:
-            release(view)
+            if view is not None:
+                release(view)
 
-    def _sendto(self, buf, n, flags, sa, length):
-        if self._timeout:
-            return self._call_timed(WRITE, _c_sendto, buf, n, flags, sa,
-                                    length)
-        sent = _c_sendto(self._fd, buf, n, flags, sa, length)
-        if sent < 0:
-            return self._retry(_c_sendto, buf, n, flags, sa, length)
-        return sent
 
 SocketType.__module__ = "sockcffi"
