@@ -17,7 +17,7 @@ import subprocess
 import sysconfig
 import tempfile
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import catalogue
 
@@ -35,6 +35,16 @@ class Constant:
     via: str         # the catalogue header whose inclusion brought it in
     source: str      # "header", "alias" or "compat"
     expr: str        # the C expression the module is compiled with
+
+
+class Candidate(NamedTuple):
+    """A name that matches a catalogue group, before the compiler says
+    whether it is an integer constant expression."""
+    group: catalogue.Group
+    path: str        # the defining file, as the compiler names it
+    top: str         # the catalogue header whose inclusion brought it in
+    source: str      # "header", "alias" or "compat"
+    expr: str        # the C expression to compile
 
 
 def compiler_command() -> List[str]:
@@ -175,22 +185,36 @@ def defined_names(text: str, main: str) -> Dict[str, Tuple[str, str]]:
     return names
 
 
+def _longest_match(name: str, entries: Sequence[str]) -> int:
+    """The length of the longest catalogue entry matching ``name``, or -1.
+    An entry ending in ``_`` is a prefix (of a longer name), any other an
+    exact name."""
+    best = -1
+    for entry in entries:
+        hit = (name.startswith(entry) and len(name) > len(entry)
+               if entry.endswith("_") else name == entry)
+        if hit and len(entry) > best:
+            best = len(entry)
+    return best
+
+
 def classify(name: str, groups) -> Optional[catalogue.Group]:
     """The group whose prefix is the longest match for ``name``."""
     best, best_len = None, -1
     for group in groups:
-        for prefix in group.prefixes:
-            hit = (name.startswith(prefix) and len(name) > len(prefix)
-                   if prefix.endswith("_") else name == prefix)
-            if hit and len(prefix) > best_len:
-                best, best_len = group, len(prefix)
+        length = _longest_match(name, group.prefixes)
+        if length > best_len:
+            best, best_len = group, length
     return best
 
 
 def level_of(name: str, group: catalogue.Group) -> Optional[str]:
-    if group.level and not (group.values and re.match(group.values, name)):
-        return group.level
-    return None
+    """The group's level if ``name`` is one of its options, else None."""
+    if not group.level:
+        return None
+    option = _longest_match(name, group.options or group.prefixes)
+    value = _longest_match(name, group.values)
+    return group.level if option > value else None
 
 
 _ERROR_LINE = re.compile(r"probe\.c:(\d+):(?:\d+:)? (?:error|note)")
@@ -249,30 +273,31 @@ def probe(include_dirs: Sequence[str] = (), cmd=None) -> Tuple[List[str],
 
         groups = [g for g in catalogue.GROUPS
                   if any(h in headers for h in g.headers)]
-        candidates: Dict[str, Tuple[catalogue.Group, str, str, str, str]] = {}
+        candidates: Dict[str, Candidate] = {}
         for name, (path, top) in found.items():
             group = classify(name, groups)
             if group:
-                candidates[name] = (group, path, top, "header", name)
+                candidates[name] = Candidate(group, path, top, "header", name)
         for alias, target in catalogue.ALIASES.items():
             group = classify(alias, groups)
             if group and alias not in candidates and target in found:
                 path, top = found[target]
-                candidates[alias] = (group, path, top, "alias", target)
+                candidates[alias] = Candidate(group, path, top, "alias",
+                                              target)
         for name, value in catalogue.COMPAT.items():
             group = classify(name, groups)
             if group and name not in candidates:
-                candidates[name] = (group, "", "", "compat", value)
+                candidates[name] = Candidate(group, "", "", "compat", value)
 
         valid = integer_constants(cmd + flags, workdir, prologue,
-                                  {n: c[4] for n, c in candidates.items()})
+                                  {n: c.expr for n, c in candidates.items()})
     constants = []
     for name in sorted(valid):
-        group, path, top, source, expr = candidates[name]
+        c = candidates[name]
         constants.append(Constant(
-            name=name, group=group.name, level=level_of(name, group),
-            header=_relative(path, dirs) if path else "",
-            via=_relative(top, dirs) if top else "",
-            source=source, expr=expr))
+            name=name, group=c.group.name, level=level_of(name, c.group),
+            header=_relative(c.path, dirs) if c.path else "",
+            via=_relative(c.top, dirs) if c.top else "",
+            source=c.source, expr=c.expr))
     return headers, constants
 
