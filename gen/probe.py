@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
-from . import catalogue
+from . import catalogue, elf
 
 
 class CompilerMissing(RuntimeError):
@@ -301,3 +301,99 @@ def probe(include_dirs: Sequence[str] = (), cmd=None) -> Tuple[List[str],
             source=c.source, expr=c.expr))
     return headers, constants
 
+
+
+# The cross-target probe: values without running anything on the target.
+
+_VALUES_PROGRAM = """
+#if defined(__has_include)
+# if __has_include(<linux/version.h>)
+#  include <linux/version.h>
+# endif
+#endif
+const unsigned long long sockcffi_probe_facts[] = {
+#ifdef __GLIBC__
+    1, __GLIBC__, __GLIBC_MINOR__,
+#else
+    0, 0, 0,
+#endif
+#ifdef LINUX_VERSION_CODE
+    LINUX_VERSION_CODE,
+#else
+    0,
+#endif
+};
+#if defined(__clang__)
+const char sockcffi_probe_compiler[] = "clang " __clang_version__;
+#elif defined(__GNUC__)
+const char sockcffi_probe_compiler[] = "gcc " __VERSION__;
+#else
+const char sockcffi_probe_compiler[] = "unknown";
+#endif
+/* Each value as the compiler computes it, and whether it is negative:
+   {(unsigned long long)(EXPR), (EXPR) < 0}. */
+const unsigned long long sockcffi_probe_values[][2] = {
+%s
+};
+"""
+
+
+def constant_values(cmd, headers: Sequence[str],
+                    constants: Sequence[Constant],
+                    include_dirs: Sequence[str] = ()):
+    """The constants' values as ``cmd`` computes them for its target, and
+    what the target is, without executing target code.
+
+    The values are compiled into a data array of an object file, which is
+    read back with the byte order and word size its ELF header states.
+    Returns ({name: value}, facts): facts has "machine", "bits",
+    "byte_order", "compiler", "libc" ({"name", "version"}) and
+    "kernel_headers" (from linux/version.h, or None).
+    """
+    include_dirs = [os.path.abspath(d) for d in include_dirs]
+    rows = ",\n".join("    {(unsigned long long)(%s), (%s) < 0}"
+                       % (c.expr, c.expr) for c in constants)
+    source = include_block(headers) + _VALUES_PROGRAM % rows
+    with tempfile.TemporaryDirectory(prefix="sockcffi-probe-") as workdir:
+        flags = ["-I" + d for d in include_dirs]
+        proc = _run(cmd, source, workdir, flags + [
+            "-c", "-w", "-fno-lto", "-o", "values.o"])
+        if proc.returncode:
+            raise CompilerMissing(
+                "the C compiler could not compile the constants' values:\n"
+                + proc.stderr[-3000:])
+        with open(os.path.join(workdir, "values.o"), "rb") as f:
+            data = f.read()
+    try:
+        obj = elf.read(data)
+        raw = obj.symbols["sockcffi_probe_values"]
+        facts_raw = obj.symbols["sockcffi_probe_facts"]
+        compiler = obj.symbols["sockcffi_probe_compiler"]
+    except (elf.ElfError, KeyError) as e:
+        raise CompilerMissing("cannot read the compiled values back from "
+                              "the object file (%s)" % e)
+
+    def words(blob):
+        return [int.from_bytes(blob[i:i + 8], obj.byteorder)
+                for i in range(0, len(blob) - 7, 8)]
+
+    cells = words(raw)
+    if len(cells) != 2 * len(constants):
+        raise CompilerMissing("the object file holds %d values for %d "
+                              "constants" % (len(cells) // 2, len(constants)))
+    values = {}
+    for i, c in enumerate(constants):
+        value, negative = cells[2 * i], cells[2 * i + 1]
+        values[c.name] = value - (1 << 64) if negative else value
+    is_glibc, major, minor, linux = words(facts_raw)
+    facts = {
+        "machine": obj.machine,
+        "bits": obj.bits,
+        "byte_order": obj.byteorder,
+        "compiler": compiler.split(b"\0", 1)[0].decode("ascii", "replace"),
+        "libc": ({"name": "glibc", "version": "%d.%d" % (major, minor)}
+                 if is_glibc else {"name": None, "version": None}),
+        "kernel_headers": ("%d.%d.%d" % (linux >> 16, (linux >> 8) & 0xff,
+                                         linux & 0xff) if linux else None),
+    }
+    return values, facts
