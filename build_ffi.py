@@ -69,8 +69,8 @@ def make_ffi() -> cffi.FFI:
 
 if "--emit" in sys.argv:
     outdir = sys.argv[sys.argv.index("--emit") + 1]
-    os.makedirs(outdir, exist_ok=True)
     cdef, source = generate()
+    os.makedirs(outdir, exist_ok=True)
     for name, text in (("cdef.h", cdef), ("source.c", source)):
         with open(os.path.join(outdir, name), "w") as f:
             f.write(text)

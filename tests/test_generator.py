@@ -442,3 +442,37 @@ def test_binding_header_outside_the_catalogue_is_an_error(monkeypatch):
     assert "gen/bindings/can.py" in str(info.value)
     assert "<linux/nosuch.h>" in str(info.value)
     assert bindings.REQUIRED  # the required list is not empty
+
+
+@pytest.mark.parametrize("edit, fragment", [
+    # A binding naming a header the catalogue never probes.
+    (("gen/bindings/netdb.py", 'HEADERS = ("netdb.h",)',
+      'HEADERS = ("netdb_nosuch.h",)'),
+     "gen/bindings/netdb.py needs <netdb_nosuch.h>, which gen/catalogue.py"),
+    # A required binding whose header is missing on this machine.
+    (("gen/catalogue.py", 'Header("netdb.h")',
+      'Header("netdb.h", ("nosuch/dep.h",))'),
+     "the C library headers lack <netdb.h>, which the netdb binding needs"),
+])
+def test_build_stops_with_one_line(tmp_path, edit, fragment):
+    pytest.importorskip("jinja2")
+    import shutil
+    import subprocess
+    _compiler()
+    for rel in ("build_ffi.py", "sockcffi/_version.py", "sockcffi/_stamp.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(str(ROOT / rel), str(tmp_path / rel))
+    shutil.copytree(str(ROOT / "gen"), str(tmp_path / "gen"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    rel, old, new = edit
+    text = (tmp_path / rel).read_text()
+    assert old in text
+    (tmp_path / rel).write_text(text.replace(old, new))
+    proc = subprocess.run(
+        [sys.executable, "build_ffi.py", "--emit", "out"], cwd=str(tmp_path),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True, timeout=300)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("sockcffi: ") and fragment in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not (tmp_path / "out").exists()
