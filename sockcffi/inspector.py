@@ -797,7 +797,8 @@ def build_parser():
                    help="e.g. mips-linux-gnu, aarch64-linux-gnu, musl; "
                         "'native' or none: the build's compiler")
     p.add_argument("--cc", metavar="PATH",
-                   help="the compiler (or wrapper) to run; the triple is "
+                   help="the compiler (or wrapper) to run, with any flags "
+                        "('clang --target=mips-linux-gnu'); the triple is "
                         "then a label, by default its -dumpmachine")
     p.add_argument("--sysroot", metavar="DIR",
                    help="passed to the compiler as --sysroot=DIR")

@@ -14,6 +14,7 @@ import importlib
 import importlib.util
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -135,8 +136,8 @@ def resolve(triple=None, cc=None, sysroot=None, include_dirs=()):
     if sysroot is not None and not os.path.isdir(sysroot):
         raise TargetError("--sysroot %s: no such directory" % sysroot)
     if cc:
-        cmd = [cc]
-        if not shutil.which(cc):
+        cmd = shlex.split(cc)          # a compiler and its flags
+        if not cmd or not shutil.which(cmd[0]):
             raise TargetError("compiler not found: %s" % cc)
         triple = triple or _dump_machine(cmd) or "unknown"
         target = Target(triple, "musl" if triple.endswith("musl") else None,

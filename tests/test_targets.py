@@ -210,6 +210,16 @@ def test_stdlib_comparison_musl(musl):
     assert "that %s lacks:" % musl["target"]["triple"] in text
 
 
+def test_cc_with_flags(mips):
+    status, doc = probe_json("--cc", "mips-linux-gnu-gcc -std=gnu11",
+                             "SO_REUSEPORT")
+    assert status == 0
+    assert doc["target"]["triple"] == "mips-linux-gnu"   # its -dumpmachine
+    assert doc["target"]["compiler"]["command"] == ["mips-linux-gnu-gcc",
+                                                    "-std=gnu11"]
+    assert doc["records"] == [by_name(mips)["SO_REUSEPORT"]]
+
+
 def test_selection_applies_to_the_target(mips):
     status, doc = probe_json("--target", "mips-linux-gnu", "SO_REUSE*",
                              "--level", "sol_socket")
