@@ -115,3 +115,19 @@ def test_missing_build_is_refused(tmp_path):
             os.remove(str(package / name))
     message = _import_error(tmp_path)
     assert "missing" in message and "pip install ." in message
+
+
+def test_source_tree_probe_uses_its_gen(source_tree):
+    # Without an installed sockcffi._gen, 'sockcffi probe' uses the tree's.
+    proc = subprocess.run(
+        [sys.executable, "-c", "from sockcffi import targets; "
+         "print(targets._gen().__file__); "
+         "print(len(targets.probe(targets.resolve())[0]))"],
+        cwd=str(source_tree), env=dict(os.environ,
+                                       PYTHONPATH=str(source_tree)),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    where, count = proc.stdout.split()
+    assert where == str(source_tree / "gen" / "__init__.py")
+    assert int(count) == len(sockcffi.constants.names())
