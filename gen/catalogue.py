@@ -70,17 +70,20 @@ class Group:
     """A family of constants, recognised by name.
 
     ``prefixes``: a name belongs to the group whose prefix is the longest
-    match; an entry not ending in ``_`` is an exact name.  ``headers``: the
-    group exists only when at least one of them is present.  ``level``: the
-    ``getsockopt`` level the group's options belong to.  ``values``: a regular
-    expression for names in the group that are option *values* or flags, not
-    options, and so have no level.
+    match; an entry ending in ``_`` is a prefix, any other an exact name.
+    ``headers``: the group exists only when at least one of them is present.
+    ``level``: the ``getsockopt`` level of the group's options.  Which names
+    are options: ``options`` (default: every name of the group) and
+    ``values`` (option values, flags and sizes, which have no level), both
+    written as ``prefixes`` are; when a name matches entries of both, the
+    longest entry decides.
     """
     name: str
     prefixes: Tuple[str, ...]
     headers: Tuple[str, ...]
     level: Optional[str] = None
-    values: Optional[str] = None
+    options: Tuple[str, ...] = ()
+    values: Tuple[str, ...] = ()
 
 
 GROUPS = (
@@ -105,56 +108,78 @@ GROUPS = (
     Group("ip_port", ("IPPORT_",), ("netinet/in.h", "netdb.h")),
     Group("inet_address", ("INADDR_",), ("netinet/in.h",)),
     Group("ip_option", ("IP_",), ("netinet/in.h",), "IPPROTO_IP",
-          r"IP_(PMTUDISC_|DEFAULT_MULTICAST_|MAX_MEMBERSHIPS$|RECVERR_RFC)"),
+          values=("IP_PMTUDISC_", "IP_DEFAULT_MULTICAST_",
+                  "IP_MAX_MEMBERSHIPS", "IP_RECVERR_RFC4884")),
     Group("ipv6_option", ("IPV6_",), ("netinet/in.h",), "IPPROTO_IPV6",
-          r"IPV6_(PMTUDISC_|PREFER_SRC_|RTHDR_TYPE_|RTHDR_(LOOSE|STRICT)$|"
-          r"FL_|TLV_|PRIORITY_|FLOWINFO_(FLOWLABEL|PRIORITY)$)"),
+          values=("IPV6_PMTUDISC_", "IPV6_PREFER_SRC_", "IPV6_RTHDR_TYPE_",
+                  "IPV6_RTHDR_LOOSE", "IPV6_RTHDR_STRICT", "IPV6_FL_",
+                  "IPV6_TLV_", "IPV6_PRIORITY_", "IPV6_FLOWINFO_FLOWLABEL",
+                  "IPV6_FLOWINFO_PRIORITY")),
     Group("addrinfo_error", ("EAI_",), ("netdb.h",)),
     Group("addrinfo_flag", ("AI_",), ("netdb.h",)),
     Group("nameinfo_flag", ("NI_",), ("netdb.h",)),
+    # Connection states, congestion-avoidance states, repair modes and
+    # queues, and the netlink attributes of TCP's timestamping stats.
     Group("tcp_option", ("TCP_",), ("netinet/tcp.h",), "IPPROTO_TCP",
-          r"TCP_(ESTABLISHED|SYN_|FIN_|TIME_WAIT|CLOSE|LAST_ACK|LISTEN|"
-          r"CLOSING|CA_|MSS($|_)|MAXWIN|MAX_WINSHIFT|MD5SIG_|REPAIR_(ON|OFF)|"
-          r"NO_QUEUE|RECV_QUEUE|SEND_QUEUE|QUEUES_NR|COOKIE_|S_DATA_|"
-          r"TIMESTAMP$|NLA_|AO_)"),
+          values=("TCP_ESTABLISHED", "TCP_SYN_", "TCP_FIN_", "TCP_TIME_WAIT",
+                  "TCP_CLOSE", "TCP_CLOSE_WAIT", "TCP_CLOSING",
+                  "TCP_LAST_ACK", "TCP_LISTEN", "TCP_CA_", "TCP_MSS",
+                  "TCP_MSS_", "TCP_MAXWIN", "TCP_MAX_WINSHIFT", "TCP_MD5SIG_",
+                  "TCP_REPAIR_ON", "TCP_REPAIR_OFF", "TCP_REPAIR_OFF_NO_WP",
+                  "TCP_NO_QUEUE", "TCP_RECV_QUEUE", "TCP_SEND_QUEUE",
+                  "TCP_QUEUES_NR", "TCP_COOKIE_", "TCP_S_DATA_",
+                  "TCP_TIMESTAMP", "TCP_NLA_", "TCP_AO_")),
     Group("udp_option", ("UDP_",), ("netinet/udp.h",), "IPPROTO_UDP",
-          r"UDP_ENCAP_"),
+          values=("UDP_ENCAP_",)),
     Group("udplite_option", ("UDPLITE_",), ("netinet/udp.h",),
           "IPPROTO_UDPLITE"),
     Group("can", ("CAN_",), ("linux/can.h",)),
     Group("can_raw_option", ("CAN_RAW_",), ("linux/can/raw.h",),
-          "SOL_CAN_RAW", r"CAN_RAW_FILTER_MAX$"),
+          "SOL_CAN_RAW", values=("CAN_RAW_FILTER_MAX",)),
     Group("can_bcm", ("CAN_BCM_",), ("linux/can/bcm.h",)),
     Group("can_isotp", ("CAN_ISOTP_",), ("linux/can/isotp.h",),
           "SOL_CAN_ISOTP",
-          r"CAN_ISOTP_(?!(OPTS|RECV_FC|TX_STMIN|RX_STMIN|LL_OPTS)$)"),
+          options=("CAN_ISOTP_OPTS", "CAN_ISOTP_RECV_FC",
+                   "CAN_ISOTP_TX_STMIN", "CAN_ISOTP_RX_STMIN",
+                   "CAN_ISOTP_LL_OPTS")),
     Group("can_j1939", ("J1939_",), ("linux/can/j1939.h",)),
     Group("can_j1939_option", ("SO_J1939_",), ("linux/can/j1939.h",),
           "SOL_CAN_J1939"),
     Group("can_j1939_message", ("SCM_J1939_",), ("linux/can/j1939.h",),
           "SOL_CAN_J1939"),
     Group("tipc", ("TIPC_",), ("linux/tipc.h",), "SOL_TIPC",
-          r"TIPC_(?!(IMPORTANCE|SRC_DROPPABLE|DEST_DROPPABLE|CONN_TIMEOUT|"
-          r"NODE_RECVQ_DEPTH|SOCK_RECVQ_DEPTH|MCAST_BROADCAST|"
-          r"MCAST_REPLICAST|GROUP_JOIN|GROUP_LEAVE|SOCK_RECVQ_USED|"
-          r"NODELAY)$)"),
+          options=("TIPC_IMPORTANCE", "TIPC_SRC_DROPPABLE",
+                   "TIPC_DEST_DROPPABLE", "TIPC_CONN_TIMEOUT",
+                   "TIPC_NODE_RECVQ_DEPTH", "TIPC_SOCK_RECVQ_DEPTH",
+                   "TIPC_MCAST_BROADCAST", "TIPC_MCAST_REPLICAST",
+                   "TIPC_GROUP_JOIN", "TIPC_GROUP_LEAVE",
+                   "TIPC_SOCK_RECVQ_USED", "TIPC_NODELAY")),
     Group("rds", ("RDS_",), ("linux/rds.h",), "SOL_RDS",
-          r"RDS_(CMSG_|INFO_|IB_|TRANS_|RDMA_|MSG_RX_|"
-          r"CONG_MONITOR_|FLAG_|MAX_|PROTOCOL_|TCP_)"),
+          values=("RDS_CMSG_", "RDS_INFO_", "RDS_IB_", "RDS_TRANS_",
+                  "RDS_RDMA_", "RDS_MSG_RX_", "RDS_CONG_MONITOR_",
+                  "RDS_FLAG_", "RDS_MAX_", "RDS_PROTOCOL_", "RDS_TCP_")),
     # Declared by linux/rds.h with the SO_ prefix, but options of SOL_RDS.
     Group("rds_option", ("SO_RDS_",), ("linux/rds.h",), "SOL_RDS"),
     Group("netlink", ("NETLINK_",), ("linux/netlink.h",), "SOL_NETLINK",
-          r"NETLINK_(?!(ADD_MEMBERSHIP|DROP_MEMBERSHIP|PKTINFO|"
-          r"BROADCAST_ERROR|NO_ENOBUFS|RX_RING|TX_RING|LISTEN_ALL_NSID|"
-          r"LIST_MEMBERSHIPS|CAP_ACK|EXT_ACK|GET_STRICT_CHK)$)"),
+          options=("NETLINK_ADD_MEMBERSHIP", "NETLINK_DROP_MEMBERSHIP",
+                   "NETLINK_PKTINFO", "NETLINK_BROADCAST_ERROR",
+                   "NETLINK_NO_ENOBUFS", "NETLINK_RX_RING",
+                   "NETLINK_TX_RING", "NETLINK_LISTEN_ALL_NSID",
+                   "NETLINK_LIST_MEMBERSHIPS", "NETLINK_CAP_ACK",
+                   "NETLINK_EXT_ACK", "NETLINK_GET_STRICT_CHK")),
     Group("alg", ("ALG_",), ("linux/if_alg.h",)),
     Group("alg_option", ("ALG_SET_",), ("linux/if_alg.h",), "SOL_ALG"),
     Group("vsock", ("VMADDR_", "VM_SOCKETS_"), ("linux/vm_sockets.h",)),
     Group("vsock_option", ("SO_VM_",), ("linux/vm_sockets.h",), "AF_VSOCK"),
     Group("vsock_ioctl", ("IOCTL_VM_SOCKETS_",), ("linux/vm_sockets.h",)),
+    # Packet types, fanout modes and flags, membership and ring kinds are
+    # values; PACKET_FANOUT_DATA is the one PACKET_FANOUT_* option.
     Group("packet", ("PACKET_",), ("linux/if_packet.h",), "SOL_PACKET",
-          r"PACKET_(HOST|BROADCAST|MULTICAST|OTHERHOST|OUTGOING|LOOPBACK|"
-          r"USER|KERNEL|FASTROUTE|FANOUT_(?!DATA$)|MR_|TP_)"),
+          options=("PACKET_", "PACKET_FANOUT_DATA"),
+          values=("PACKET_HOST", "PACKET_BROADCAST", "PACKET_MULTICAST",
+                  "PACKET_OTHERHOST", "PACKET_OUTGOING", "PACKET_LOOPBACK",
+                  "PACKET_USER", "PACKET_KERNEL", "PACKET_FASTROUTE",
+                  "PACKET_FANOUT_", "PACKET_MR_", "PACKET_TP_")),
     Group("ethernet_protocol", ("ETH_P_", "ETHERTYPE_"),
           ("linux/if_ether.h", "net/ethernet.h")),
     Group("qrtr", ("QRTR_",), ("linux/qrtr.h",)),
@@ -162,7 +187,7 @@ GROUPS = (
     Group("timestamping", ("SOF_TIMESTAMPING_",), ("linux/net_tstamp.h",)),
     Group("bluetooth", ("BTPROTO_", "BDADDR_"), ("bluetooth/bluetooth.h",)),
     Group("bluetooth_hci", ("HCI_",), ("bluetooth/hci.h",), "SOL_HCI",
-          r"HCI_(?!(DATA_DIR|FILTER|TIME_STAMP)$)"),
+          options=("HCI_DATA_DIR", "HCI_FILTER", "HCI_TIME_STAMP")),
 )
 
 

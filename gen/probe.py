@@ -17,9 +17,9 @@ import subprocess
 import sysconfig
 import tempfile
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
-from . import catalogue
+from . import catalogue, elf
 
 
 class CompilerMissing(RuntimeError):
@@ -35,6 +35,16 @@ class Constant:
     via: str         # the catalogue header whose inclusion brought it in
     source: str      # "header", "alias" or "compat"
     expr: str        # the C expression the module is compiled with
+
+
+class Candidate(NamedTuple):
+    """A name that matches a catalogue group, before the compiler says
+    whether it is an integer constant expression."""
+    group: catalogue.Group
+    path: str        # the defining file, as the compiler names it
+    top: str         # the catalogue header whose inclusion brought it in
+    source: str      # "header", "alias" or "compat"
+    expr: str        # the C expression to compile
 
 
 def compiler_command() -> List[str]:
@@ -175,22 +185,36 @@ def defined_names(text: str, main: str) -> Dict[str, Tuple[str, str]]:
     return names
 
 
+def _longest_match(name: str, entries: Sequence[str]) -> int:
+    """The length of the longest catalogue entry matching ``name``, or -1.
+    An entry ending in ``_`` is a prefix (of a longer name), any other an
+    exact name."""
+    best = -1
+    for entry in entries:
+        hit = (name.startswith(entry) and len(name) > len(entry)
+               if entry.endswith("_") else name == entry)
+        if hit and len(entry) > best:
+            best = len(entry)
+    return best
+
+
 def classify(name: str, groups) -> Optional[catalogue.Group]:
     """The group whose prefix is the longest match for ``name``."""
     best, best_len = None, -1
     for group in groups:
-        for prefix in group.prefixes:
-            hit = (name.startswith(prefix) and len(name) > len(prefix)
-                   if prefix.endswith("_") else name == prefix)
-            if hit and len(prefix) > best_len:
-                best, best_len = group, len(prefix)
+        length = _longest_match(name, group.prefixes)
+        if length > best_len:
+            best, best_len = group, length
     return best
 
 
 def level_of(name: str, group: catalogue.Group) -> Optional[str]:
-    if group.level and not (group.values and re.match(group.values, name)):
-        return group.level
-    return None
+    """The group's level if ``name`` is one of its options, else None."""
+    if not group.level:
+        return None
+    option = _longest_match(name, group.options or group.prefixes)
+    value = _longest_match(name, group.values)
+    return group.level if option > value else None
 
 
 _ERROR_LINE = re.compile(r"probe\.c:(\d+):(?:\d+:)? (?:error|note)")
@@ -249,30 +273,127 @@ def probe(include_dirs: Sequence[str] = (), cmd=None) -> Tuple[List[str],
 
         groups = [g for g in catalogue.GROUPS
                   if any(h in headers for h in g.headers)]
-        candidates: Dict[str, Tuple[catalogue.Group, str, str, str, str]] = {}
+        candidates: Dict[str, Candidate] = {}
         for name, (path, top) in found.items():
             group = classify(name, groups)
             if group:
-                candidates[name] = (group, path, top, "header", name)
+                candidates[name] = Candidate(group, path, top, "header", name)
         for alias, target in catalogue.ALIASES.items():
             group = classify(alias, groups)
             if group and alias not in candidates and target in found:
                 path, top = found[target]
-                candidates[alias] = (group, path, top, "alias", target)
+                candidates[alias] = Candidate(group, path, top, "alias",
+                                              target)
         for name, value in catalogue.COMPAT.items():
             group = classify(name, groups)
             if group and name not in candidates:
-                candidates[name] = (group, "", "", "compat", value)
+                candidates[name] = Candidate(group, "", "", "compat", value)
 
         valid = integer_constants(cmd + flags, workdir, prologue,
-                                  {n: c[4] for n, c in candidates.items()})
+                                  {n: c.expr for n, c in candidates.items()})
     constants = []
     for name in sorted(valid):
-        group, path, top, source, expr = candidates[name]
+        c = candidates[name]
         constants.append(Constant(
-            name=name, group=group.name, level=level_of(name, group),
-            header=_relative(path, dirs) if path else "",
-            via=_relative(top, dirs) if top else "",
-            source=source, expr=expr))
+            name=name, group=c.group.name, level=level_of(name, c.group),
+            header=_relative(c.path, dirs) if c.path else "",
+            via=_relative(c.top, dirs) if c.top else "",
+            source=c.source, expr=c.expr))
     return headers, constants
 
+
+
+# The cross-target probe: values without running anything on the target.
+
+_VALUES_PROGRAM = """
+#if defined(__has_include)
+# if __has_include(<linux/version.h>)
+#  include <linux/version.h>
+# endif
+#endif
+const unsigned long long sockcffi_probe_facts[] = {
+#ifdef __GLIBC__
+    1, __GLIBC__, __GLIBC_MINOR__,
+#else
+    0, 0, 0,
+#endif
+#ifdef LINUX_VERSION_CODE
+    LINUX_VERSION_CODE,
+#else
+    0,
+#endif
+};
+#if defined(__clang__)
+const char sockcffi_probe_compiler[] = "clang " __clang_version__;
+#elif defined(__GNUC__)
+const char sockcffi_probe_compiler[] = "gcc " __VERSION__;
+#else
+const char sockcffi_probe_compiler[] = "unknown";
+#endif
+/* Each value as the compiler computes it, and whether it is negative:
+   {(unsigned long long)(EXPR), (EXPR) < 0}. */
+const unsigned long long sockcffi_probe_values[][2] = {
+%s
+};
+"""
+
+
+def constant_values(cmd, headers: Sequence[str],
+                    constants: Sequence[Constant],
+                    include_dirs: Sequence[str] = ()):
+    """The constants' values as ``cmd`` computes them for its target, and
+    what the target is, without executing target code.
+
+    The values are compiled into a data array of an object file, which is
+    read back with the byte order and word size its ELF header states.
+    Returns ({name: value}, facts): facts has "machine", "bits",
+    "byte_order", "compiler", "libc" ({"name", "version"}) and
+    "kernel_headers" (from linux/version.h, or None).
+    """
+    include_dirs = [os.path.abspath(d) for d in include_dirs]
+    rows = ",\n".join("    {(unsigned long long)(%s), (%s) < 0}"
+                       % (c.expr, c.expr) for c in constants)
+    source = include_block(headers) + _VALUES_PROGRAM % rows
+    with tempfile.TemporaryDirectory(prefix="sockcffi-probe-") as workdir:
+        flags = ["-I" + d for d in include_dirs]
+        proc = _run(cmd, source, workdir, flags + [
+            "-c", "-w", "-fno-lto", "-o", "values.o"])
+        if proc.returncode:
+            raise CompilerMissing(
+                "the C compiler could not compile the constants' values:\n"
+                + proc.stderr[-3000:])
+        with open(os.path.join(workdir, "values.o"), "rb") as f:
+            data = f.read()
+    try:
+        obj = elf.read(data)
+        raw = obj.symbols["sockcffi_probe_values"]
+        facts_raw = obj.symbols["sockcffi_probe_facts"]
+        compiler = obj.symbols["sockcffi_probe_compiler"]
+    except (elf.ElfError, KeyError) as e:
+        raise CompilerMissing("cannot read the compiled values back from "
+                              "the object file (%s)" % e)
+
+    def words(blob):
+        return [int.from_bytes(blob[i:i + 8], obj.byteorder)
+                for i in range(0, len(blob) - 7, 8)]
+
+    cells = words(raw)
+    if len(cells) != 2 * len(constants):
+        raise CompilerMissing("the object file holds %d values for %d "
+                              "constants" % (len(cells) // 2, len(constants)))
+    values = {}
+    for i, c in enumerate(constants):
+        value, negative = cells[2 * i], cells[2 * i + 1]
+        values[c.name] = value - (1 << 64) if negative else value
+    is_glibc, major, minor, linux = words(facts_raw)
+    facts = {
+        "machine": obj.machine,
+        "bits": obj.bits,
+        "byte_order": obj.byteorder,
+        "compiler": compiler.split(b"\0", 1)[0].decode("ascii", "replace"),
+        "libc": ({"name": "glibc", "version": "%d.%d" % (major, minor)}
+                 if is_glibc else {"name": None, "version": None}),
+        "kernel_headers": ("%d.%d.%d" % (linux >> 16, (linux >> 8) & 0xff,
+                                         linux & 0xff) if linux else None),
+    }
+    return values, facts

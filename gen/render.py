@@ -6,6 +6,7 @@ from typing import List, Sequence
 import jinja2
 
 from . import bindings, catalogue
+from .bindings import BindingError
 from .probe import Constant
 
 _TEMPLATES = os.path.join(os.path.dirname(__file__), "templates")
@@ -19,10 +20,28 @@ def _environment() -> jinja2.Environment:
 
 
 def usable_bindings(headers: Sequence[str]):
-    """The binding modules whose headers are all present, in MODULES order."""
+    """The binding modules whose headers are all present, in MODULES order.
+
+    Raises BindingError when a binding names a header the catalogue does not
+    probe (it could never be found), or when a REQUIRED binding's headers are
+    missing.
+    """
+    known = {h.path for h in catalogue.HEADERS}
     chosen = []
     for name, module in zip(bindings.MODULES, bindings.load()):
-        if all(h in headers for h in module.HEADERS):
+        unknown = [h for h in module.HEADERS if h not in known]
+        if unknown:
+            raise BindingError(
+                "gen/bindings/%s.py needs <%s>, which gen/catalogue.py does "
+                "not list in HEADERS" % (name, unknown[0]))
+        missing = [h for h in module.HEADERS if h not in headers]
+        if missing and name in bindings.REQUIRED:
+            raise BindingError(
+                "the C library headers lack <%s>, which the %s binding needs "
+                "and the socket layer always uses; install them (Debian/"
+                "Ubuntu: apt-get install libc6-dev linux-libc-dev)"
+                % (missing[0], name))
+        if not missing:
             chosen.append(SimpleNamespace(
                 name=name, TYPES=module.TYPES, FUNCTIONS=module.FUNCTIONS,
                 CUSTOMIZATIONS=module.CUSTOMIZATIONS))

@@ -1,28 +1,48 @@
-"""The compiled cffi module, checked against the Python sources it serves."""
+"""The compiled cffi module, checked against the sources it was built from.
+
+The check (see _stamp.py): in a source tree, the stamp compiled in must be
+the digest of the tree's gen/ and build_ffi.py, recomputed here, so editing
+a binding or a template without rebuilding makes the import fail; in an
+installed package, its version must be the package's.
+"""
 import os
 
-from ._version import BUILD_STAMP
+from . import _stamp
+from ._version import __version__
 
 _REBUILD = ("rebuild it from the source tree with 'pip install .' "
             "(or 'python build_ffi.py' for an in-place build)")
 
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_SOURCE_ROOT = _stamp.source_root(_HERE)
+
 try:
     from ._sockcffi import ffi, lib
 except ImportError as e:  # never built, or built for another interpreter
-    _here = os.path.dirname(os.path.abspath(__file__))
     _where = ""
-    if os.path.exists(os.path.join(_here, os.pardir, "build_ffi.py")):
+    if _SOURCE_ROOT:
         _where = (" (this is the source tree at %s: run from another "
-                  "directory to use an installed sockcffi)"
-                  % os.path.dirname(_here))
+                  "directory to use an installed sockcffi)" % _SOURCE_ROOT)
     raise ImportError("sockcffi's compiled module is missing or unusable "
                       "(%s)%s; %s" % (e, _where, _REBUILD)) from e
 
-_built = ffi.string(lib.sockcffi_build_stamp()).decode("ascii")
-if _built != BUILD_STAMP:
-    raise ImportError("sockcffi's compiled module is stale: built as %r, "
-                      "these sources are %r; %s"
-                      % (_built, BUILD_STAMP, _REBUILD))
+BUILD_STAMP = ffi.string(lib.sockcffi_build_stamp()).decode("ascii")
+
+
+def _check_stamp():
+    if _SOURCE_ROOT:
+        expected = _stamp.stamp(_SOURCE_ROOT, __version__)
+        fresh = BUILD_STAMP == expected
+        what = "the sources in %s are %r" % (_SOURCE_ROOT, expected)
+    else:
+        fresh = _stamp.version_of(BUILD_STAMP) == __version__
+        what = "this package is version %s" % __version__
+    if not fresh:
+        raise ImportError("sockcffi's compiled module is stale: built as "
+                          "%r, %s; %s" % (BUILD_STAMP, what, _REBUILD))
+
+
+_check_stamp()
 
 # Binding modules compiled in (gen/bindings): a family whose headers were
 # missing on the build machine is absent here, and so from the Python API.

@@ -1,7 +1,4 @@
 __version__ = "0.1.0"
 
-# Bump when gen/bindings or the templates change what the compiled module
-# offers, so an extension built from older sources is refused at import.
-BINDING_API = 3
-
-BUILD_STAMP = "sockcffi %s api %d" % (__version__, BINDING_API)
+# The compiled module's build stamp is derived from the sources it was built
+# from (see _stamp.py): nothing here is bumped by hand when gen/ changes.

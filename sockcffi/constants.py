@@ -9,6 +9,9 @@ answers questions about them::
     'SOL_SOCKET'
     >>> [c.name for c in constants.by_value(15, level="SOL_SOCKET")]
     ['SO_REUSEPORT']
+    >>> [c.name for c in constants.select(["so_reuse*"],
+    ...                                   levels=["SOL_SOCKET"])]
+    ['SO_REUSEADDR', 'SO_REUSEPORT']
 """
 from collections import namedtuple
 
@@ -22,9 +25,10 @@ from ._binding import ffi, lib
 Constant = namedtuple("Constant",
                       "name value group level header via source")
 
-# The catalogue is one tab-separated line per constant (see
+# What the build's probe found: one tab-separated line per constant (see
 # gen/templates/source.c.j2), sorted by name.
-_LINES = ffi.string(lib.sockcffi_catalogue()).decode("ascii").splitlines()
+_LINES = ffi.string(lib.sockcffi_found_constants()).decode(
+    "ascii").splitlines()
 
 _records = None
 
@@ -74,24 +78,80 @@ def levels():
     return sorted({c.level for c in records().values() if c.level})
 
 
+# A pattern holding any of these is a regular expression, not a glob: no
+# constant name contains them, and a glob never needs them.
+_REGEX_ONLY = frozenset(".^$+(){}|\\")
+
+
+def name_filter(patterns=(), regex=False):
+    """A predicate on names: true when any pattern matches (all names when
+    there is none).  A pattern is a shell-style glob matched against the
+    whole name, or, with ``regex`` or when it holds one of
+    ``. ^ $ + ( ) { } | \\``, a regular expression searched in the name;
+    case is ignored.  ValueError for a bad regular expression."""
+    import fnmatch
+    import re
+    tests = []
+    for pattern in patterns or ():
+        if regex or any(ch in _REGEX_ONLY for ch in pattern):
+            try:
+                tests.append(re.compile(pattern, re.IGNORECASE).search)
+            except re.error as e:
+                raise ValueError("bad regular expression %r: %s"
+                                 % (pattern, e))
+        else:
+            glob = pattern.upper()
+            tests.append(lambda name, g=glob: fnmatch.fnmatchcase(name, g))
+    if not tests:
+        return lambda name: True
+    return lambda name: any(test(name) for test in tests)
+
+
+def select(patterns=(), groups=(), levels=(), value=None, regex=False,
+           among=None):
+    """The constants meeting every given criterion, in name order.
+
+    ``patterns``: see ``name_filter``.  ``groups``, ``levels``: group names
+    and getsockopt levels (e.g. 'SOL_SOCKET'), any of which may match.
+    ``value``: the constant's value.  ``among``: the {name: Constant} to
+    select from, by default this build's ``records()`` (the inspector
+    passes another target's).  KeyError for a group or level the records
+    do not have, ValueError for a bad regular expression.
+    """
+    among = records() if among is None else among
+    groups, levels = set(groups or ()), set(levels or ())
+    known_groups = {c.group for c in among.values()}
+    known_levels = {c.level for c in among.values() if c.level}
+    for group in groups:
+        if group not in known_groups:
+            raise KeyError(group)
+    for level in levels:
+        if level not in known_levels:
+            raise KeyError(level)
+    match = name_filter(patterns, regex)
+    return [c for name, c in sorted(among.items())
+            if (value is None or c.value == value)
+            and (not groups or c.group in groups)
+            and (not levels or c.level in levels)
+            and match(name)]
+
+
 def in_group(group):
     """The constants of ``group`` in name order; KeyError if unknown."""
-    if group not in groups():
-        raise KeyError(group)
-    return (c for c in records().values() if c.group == group)
+    return iter(select(groups=[group]))
 
 
 def at_level(level):
     """The options of ``level`` (e.g. 'SOL_SOCKET') in name order."""
-    if level not in levels():
-        raise KeyError(level)
-    return (c for c in records().values() if c.level == level)
+    return iter(select(levels=[level]))
 
 
 def by_value(value, level=None, group=None):
     """Reverse lookup: the constants equal to ``value``, optionally
     restricted to the options of one level or to one group."""
-    return [c for c in records().values()
-            if c.value == value
-            and (level is None or c.level == level)
-            and (group is None or c.group == group)]
+    try:
+        return select(groups=[group] if group is not None else (),
+                      levels=[level] if level is not None else (),
+                      value=value)
+    except KeyError:    # a level or group this build lacks has no constants
+        return []

@@ -1,122 +1,24 @@
-"""``python -m sockcffi``: what does this platform have, and what does the
-stdlib ``socket`` module hide?
+"""``python -m sockcffi``: what does this platform (or another target) have,
+and what does the stdlib ``socket`` module hide?
 
-Commands (``python -m sockcffi COMMAND --help`` for each)::
-
-    constants [PATTERN ...] [--regex] [--group G] [--level L] [--stdlib]
-        the socket constants compiled into sockcffi: name, value (decimal and
-        hex), group, getsockopt level, the header that defines it, the
-        catalogue header that brought it in, and its source ("header",
-        "alias", or "compat" = a value sockcffi supplies itself because the
-        headers lack the name: such an entry is *not from a header*).
-        With --stdlib, the same comparison as the ``stdlib`` command,
-        restricted to the selected names.
-    stdlib [PATTERN ...] [--regex] [--group G] [--level L]
-        compare with the running interpreter's ``socket`` module: the names
-        sockcffi has that the stdlib lacks (by group), the uppercase integer
-        constants of ``socket`` that sockcffi lacks, and the value
-        mismatches.  Exit status 1 when anything is lacking or mismatched.
-        (SSL_ERROR_* are ignored: PyPy's ssl puts those OpenSSL codes on the
-        socket module.)
-    summary   (also ``python -m sockcffi --summary``)
-        how many constants of each group sockcffi has and how many of them
-        the running stdlib exposes, with totals.
-    lookup VALUE [--level L] [--group G]
-        reverse lookup; VALUE is decimal, 0x hex, 0o octal or 0b binary.
-    collisions [--level L ...]
-        socket option numbers shared by options of different levels (e.g.
-        SO_REUSEPORT and IP_FREEBIND are both 15 on Linux); with --level,
-        only the numbers every given level uses.  Control-message types
-        (SCM_*) share SOL_SOCKET but are not options, and are left out.
-    options [--probe] [--level L ...]
-        the socket options (constants with a level, except the SCM_*
-        control-message types), and with --probe, ask the running kernel for
-        each with getsockopt() on a fresh socket: accepted (with its default
-        value: an int, or the bytes when a 4-byte buffer gives EINVAL and a
-        256-byte one works) or rejected (with the errno name).
-    diff A.json B.json
-        compare two ``--json`` dumps of ``constants`` (added, removed, changed
-        value, group, level or source; with --headers, header and via too).
-        Exit status 0 when identical, 1 when they differ, as diff(1).
-
-Patterns.  A PATTERN is a shell-style glob (``*``, ``?``, ``[...]``) matched
-against the whole name, unless ``--regex`` is given or the pattern contains a
-character that a glob never needs but a regular expression does, one of
-``. ^ $ + ( ) { } | \\`` (no constant name contains any of them); then it is a
-regular expression searched anywhere in the name.  Matching ignores case.
-Several patterns select the names matching any of them; ``--group`` and
-``--level`` may be repeated and select the names of any of the given
-groups/levels.
-
-Exit status: 0 success; 1 "nothing matched" (constants, lookup), "the dumps
-differ" (diff), or "the stdlib has names or values sockcffi lacks" (stdlib,
-constants --stdlib); 2 bad arguments or an unreadable/invalid JSON file (one
-line on stderr, starting ``sockcffi: error:``).
-
-JSON (``--json``, accepted by every command, before or after its name).  One
-object, keys sorted, stable from run to run on one machine::
-
-    {
-      "schema": 1,                 # bumped on incompatible changes
-      "tool": "sockcffi",
-      "command": "constants",      # the command that produced the dump
-      "sockcffi": "0.1.0",         # sockcffi.__version__
-      "build": "sockcffi 0.1.0 api 1",
-      "interpreter": {"implementation": "cpython", "version": "3.11.2",
-                      "executable": "/usr/bin/python3"},
-      "platform": {"sys_platform": "linux", "system": "Linux",
-                   "release": "6.1.0-...", "machine": "x86_64"},
-      "filters": {...},            # the selection arguments used
-      "records": [...]             # the command's rows, see below
-    }
-
-``records`` rows per command:
-
-- constants, options (without --probe), lookup: ``{"name", "value" (int),
-  "hex" (str, "-0x.." when negative), "group", "level" (str or null),
-  "header" (str, "" for compat), "via" (str), "source" ("header", "alias",
-  "compat"), "from_header" (bool)}``, sorted by name;
-- stdlib (and constants --stdlib): ``{"name", "status", "group", "value",
-  "stdlib_value"}`` where status is "sockcffi_only", "stdlib_only" or
-  "mismatch", plus the keys ``"sockcffi_only"`` (group -> [names]),
-  ``"stdlib_only"`` ([names]) and ``"mismatches"`` ([names]);
-- summary: ``{"group", "sockcffi", "stdlib"}`` (counts), plus ``"totals"``;
-  the group ``"(outside the catalogue)"`` counts the socket module's
-  constants that do not come from the catalogue (EAGAIN, EBADF,
-  EWOULDBLOCK, from errno);
-- collisions: ``{"value", "hex", "levels": {level: [names]}}``;
-- options --probe: ``{"level", "name", "option", "accepted" (bool or null
-  when no socket could be made), "value" (int or null), "bytes" (hex string
-  or null: the option needed a 256-byte buffer), "errno" (name or null)}``,
-  plus ``"sockets"``: ``{level: {"socket": description or null,
-  "reason": null or why no socket could be created}}``;
-- diff: ``{"name", "change" ("added", "removed", "changed"), "fields"
-  ([names of changed fields]), "a" (record or null), "b" (record or null)}``,
-  plus ``"a"``/``"b"``: the files and their interpreter and platform.
-
-Probe sockets.  ``options --probe`` makes its sockets with the stdlib
-``socket`` module, not with ``sockcffi.socket``: this is a reporting tool and
-the stdlib is the reliable reference; only the numbers (families, levels,
-options) come from sockcffi's constants.
-
-The tool keeps its import light: ``json`` and the stdlib ``socket`` module
-are imported only by the commands that need them.
+``sockcffi --help`` and ``sockcffi COMMAND --help`` are the reference for
+the commands, their JSON records and exit statuses; ``build_parser`` holds
+that text.  Selection is ``constants.select``; another target's constants
+come from ``targets``.  The tool keeps its import light: ``json``, the stdlib
+``socket`` module and the probe are imported only by the commands that need
+them.
 """
 import argparse
-import fnmatch
 import os
-import re
 import sys
 
 from . import constants
-from ._version import BUILD_STAMP, __version__
+from ._binding import BUILD_STAMP
+from ._version import __version__
 
 SCHEMA = 1
 PROG = "sockcffi"
 OUTSIDE = "(outside the catalogue)"
-
-# A pattern containing any of these is a regular expression, not a glob.
-_REGEX_ONLY = set(".^$+(){}|\\")
 
 
 class UsageError(Exception):
@@ -128,65 +30,51 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Wraps descriptions and epilogs paragraph by paragraph."""
+
+    def _fill_text(self, text, width, indent):
+        import textwrap
+        return "\n\n".join(
+            textwrap.fill(" ".join(paragraph.split()), width,
+                          initial_indent=indent, subsequent_indent=indent)
+            for paragraph in text.split("\n\n"))
+
+
 # ---------------------------------------------------------------------------
 # selection
 
 
-def _is_regex(pattern):
-    return any(ch in _REGEX_ONLY for ch in pattern)
+def _select(args, among=None, where="this build"):
+    """The records chosen by the patterns, --group and --level (and the
+    value of ``lookup``), by name; ``among`` as for constants.select."""
+    groups = [g.lower() for g in getattr(args, "group", None) or ()]
+    levels = [lv.upper() for lv in getattr(args, "level", None) or ()]
+    value = _parse_int(args.value) if getattr(args, "value", None) else None
+    try:
+        return constants.select(getattr(args, "patterns", ()), groups,
+                                levels, value, getattr(args, "regex", False),
+                                among)
+    except ValueError as e:
+        raise UsageError(str(e))
+    except KeyError as e:
+        pool = among if among is not None else constants.records()
+        key = e.args[0]
+        if key in groups:
+            known = sorted({c.group for c in pool.values()})
+            raise UsageError("unknown group %r (%s has: %s)"
+                             % (key, where, ", ".join(known)))
+        known = sorted({c.level for c in pool.values() if c.level})
+        raise UsageError("unknown level %r (%s has: %s)"
+                         % (key, where, ", ".join(known)))
 
 
-def _matcher(patterns, force_regex):
-    """A predicate on names, from globs and regular expressions."""
-    tests = []
-    for pattern in patterns or ():
-        if force_regex or _is_regex(pattern):
-            try:
-                rx = re.compile(pattern, re.IGNORECASE)
-            except re.error as e:
-                raise UsageError("bad regular expression %r: %s"
-                                 % (pattern, e))
-            tests.append(rx.search)
-        else:
-            glob = pattern.upper()
-            tests.append(lambda name, g=glob: fnmatch.fnmatchcase(name, g))
-    if not tests:
-        return lambda name: True
-    return lambda name: any(t(name) for t in tests)
-
-
-def _check_groups(groups):
-    known = constants.groups()
-    chosen = []
-    for g in groups or ():
-        if g.lower() not in known:
-            raise UsageError("unknown group %r (this build has: %s)"
-                             % (g, ", ".join(known)))
-        chosen.append(g.lower())
-    return chosen
-
-
-def _check_levels(levels):
-    known = constants.levels()
-    chosen = []
-    for lv in levels or ():
-        if lv.upper() not in known:
-            raise UsageError("unknown level %r (this build has: %s)"
-                             % (lv, ", ".join(known)))
-        chosen.append(lv.upper())
-    return chosen
-
-
-def _select(args):
-    """The records chosen by the patterns, --group and --level, by name."""
-    match = _matcher(getattr(args, "patterns", ()), getattr(args, "regex",
-                                                            False))
-    groups = _check_groups(getattr(args, "group", None))
-    levels = _check_levels(getattr(args, "level", None))
-    return [c for name, c in sorted(constants.records().items())
-            if match(name)
-            and (not groups or c.group in groups)
-            and (not levels or c.level in levels)]
+def _name_filter(args):
+    try:
+        return constants.name_filter(getattr(args, "patterns", ()),
+                                     getattr(args, "regex", False))
+    except ValueError as e:
+        raise UsageError(str(e))
 
 
 def _filters(args):
@@ -196,6 +84,14 @@ def _filters(args):
         "groups": list(getattr(args, "group", None) or ()),
         "levels": list(getattr(args, "level", None) or ()),
     }
+
+
+def _parse_int(text):
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise UsageError("not an integer: %r (use decimal, 0x.., 0o.. or "
+                         "0b..)" % text)
 
 
 # ---------------------------------------------------------------------------
@@ -308,31 +204,47 @@ def _package():
 
 
 def cmd_stdlib(args, out):
-    chosen = _select(args)
-    match = _matcher(getattr(args, "patterns", ()), getattr(args, "regex",
-                                                            False))
-    stdlib = _stdlib_constants()
     package = _package()
+
+    def have(name):
+        value = getattr(package, name, None)
+        return int(value) if isinstance(value, int) else None
+
+    return _stdlib_report(args, out, "stdlib", "sockcffi", _select(args),
+                          have, lambda name: True)
+
+
+def _stdlib_report(args, out, command, subject, chosen, have, considered,
+                   **extra):
+    """Compare ``chosen`` records with the stdlib socket module's names.
+
+    ``have(name)``: the value ``subject`` has for a stdlib name, or None;
+    ``considered(name)``: whether a stdlib name counts at all.  Exit status
+    1 when the stdlib has names ``subject`` lacks, or (for sockcffi itself)
+    other values.
+    """
+    match = _name_filter(args)
+    stdlib = _stdlib_constants()
     only, by_group, rows = [], {}, []
     for c in chosen:
         if c.name not in stdlib:
             only.append(c)
             by_group.setdefault(c.group, []).append(c.name)
-    lacking = sorted(n for n in stdlib if match(n)
-                     and not isinstance(getattr(package, n, None), int))
+    lacking = sorted(n for n in stdlib if match(n) and considered(n)
+                     and have(n) is None)
     chosen_names = {c.name for c in chosen}
     filtered = bool(getattr(args, "group", None) or getattr(args, "level",
                                                             None))
     mismatches = []
     for name in sorted(stdlib):
-        if not match(name) or name in lacking:
+        if not match(name) or name in lacking or not considered(name):
             continue
         if filtered and name not in chosen_names:
             continue
-        mine = int(getattr(package, name))
+        mine = have(name)
         if mine != stdlib[name]:
             mismatches.append((name, mine, stdlib[name]))
-    records = constants.records()
+    group_of = {c.name: c.group for c in chosen}
     for c in only:
         rows.append({"name": c.name, "status": "sockcffi_only",
                      "group": c.group, "value": c.value,
@@ -342,27 +254,27 @@ def cmd_stdlib(args, out):
                      "value": None, "stdlib_value": stdlib[name]})
     for name, mine, theirs in mismatches:
         rows.append({"name": name, "status": "mismatch",
-                     "group": records[name].group if name in records
-                     else None, "value": mine, "stdlib_value": theirs})
+                     "group": group_of.get(name), "value": mine,
+                     "stdlib_value": theirs})
     rows.sort(key=lambda r: r["name"])
-    status = 1 if lacking or mismatches else 0
+    status = 1 if lacking or (mismatches and command == "stdlib") else 0
     if args.json:
         _emit_json(_envelope(
-            "stdlib", args, rows,
+            command, args, rows,
             sockcffi_only={g: sorted(v) for g, v in by_group.items()},
             stdlib_only=lacking,
-            mismatches=[m[0] for m in mismatches]), out)
+            mismatches=[m[0] for m in mismatches], **extra), out)
         return status
     impl = "%s %d.%d" % ((sys.implementation.name,) + sys.version_info[:2])
-    out.write("sockcffi has %d names the %s socket module lacks:\n"
-              % (len(only), impl))
+    out.write("%s has %d names the %s socket module lacks:\n"
+              % (subject, len(only), impl))
     for group in sorted(by_group):
         names = sorted(by_group[group])
         out.write("  %s (%d): %s\n" % (group, len(names), " ".join(names)))
-    out.write("names the %s socket module has that sockcffi lacks: %s\n"
-              % (impl, " ".join(lacking) if lacking else "none"))
+    out.write("names the %s socket module has that %s lacks: %s\n"
+              % (impl, subject, " ".join(lacking) if lacking else "none"))
     if mismatches:
-        out.write("value mismatches (sockcffi vs stdlib):\n")
+        out.write("value mismatches (%s vs stdlib):\n" % subject)
         for name, mine, theirs in mismatches:
             out.write("  %s: %d (%s) vs %d (%s)\n"
                       % (name, mine, _hex(mine), theirs, _hex(theirs)))
@@ -399,22 +311,9 @@ def cmd_summary(args, out):
     return 0
 
 
-def _parse_int(text):
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise UsageError("not an integer: %r (use decimal, 0x.., 0o.. or "
-                         "0b..)" % text)
-
-
 def cmd_lookup(args, out):
     value = _parse_int(args.value)
-    groups = _check_groups(args.group)
-    levels = _check_levels(args.level)
-    found = [c for c in sorted(constants.records().values())
-             if c.value == value
-             and (not groups or c.group in groups)
-             and (not levels or c.level in levels)]
+    found = _select(args)
     if args.json:
         _emit_json(_envelope("lookup", args, [_record(c) for c in found],
                              value=value), out)
@@ -423,8 +322,14 @@ def cmd_lookup(args, out):
     return 0 if found else 1
 
 
+def _chosen_levels(args):
+    """The --level arguments (upper-cased), checked against this build."""
+    _select(args)
+    return [lv.upper() for lv in args.level or ()]
+
+
 def cmd_collisions(args, out):
-    levels = _check_levels(args.level)
+    levels = _chosen_levels(args)
     by_value = {}
     for c in _options(constants.levels()):
         by_value.setdefault(c.value, {}).setdefault(c.level, []).append(
@@ -525,12 +430,12 @@ def _options(levels):
     """Socket options of the levels: records with a level, without the
     control-message types (SCM_*), which share SOL_SOCKET's numbers but are
     not options."""
-    return [c for c in sorted(constants.records().values())
-            if c.level and c.level in levels and not c.name.startswith("SCM_")]
+    return [c for c in constants.select(levels=levels)
+            if not c.name.startswith("SCM_")]
 
 
 def cmd_options(args, out):
-    levels = _check_levels(args.level) or constants.levels()
+    levels = _chosen_levels(args) or constants.levels()
     options = _options(levels)
     if not args.probe:
         if args.json:
@@ -606,7 +511,8 @@ def _load_dump(path):
     if doc["schema"] != SCHEMA:
         raise UsageError("%s has schema %r; this sockcffi reads schema %d"
                          % (path, doc["schema"], SCHEMA))
-    if doc.get("command") not in ("constants", "lookup", "options", None):
+    if doc.get("command") not in ("constants", "lookup", "options", "probe",
+                                  None):
         raise UsageError("%s is a dump of %r, not of constants"
                          % (path, doc.get("command")))
     records = {}
@@ -622,8 +528,18 @@ def _load_dump(path):
 def _describe(doc, path):
     interp = doc.get("interpreter") or {}
     plat = doc.get("platform") or {}
-    return {"file": path, "sockcffi": doc.get("sockcffi"),
-            "interpreter": interp, "platform": plat}
+    described = {"file": path, "sockcffi": doc.get("sockcffi"),
+                 "interpreter": interp, "platform": plat}
+    if isinstance(doc.get("target"), dict):
+        described["target"] = doc["target"]
+    return described
+
+
+def _label(doc, path):
+    target = doc.get("target")
+    if isinstance(target, dict) and target.get("triple"):
+        return "%s (%s)" % (path, target["triple"])
+    return path
 
 
 def cmd_diff(args, out):
@@ -634,78 +550,159 @@ def cmd_diff(args, out):
         fields += ["header", "via"]
     rows = []
     for name in sorted(set(a) | set(b)):
+        group = (b.get(name) or a[name]).get("group")
         if name not in b:
-            rows.append({"name": name, "change": "removed", "fields": [],
-                         "a": a[name], "b": None})
+            rows.append({"name": name, "group": group, "change": "removed",
+                         "fields": [], "a": a[name], "b": None})
         elif name not in a:
-            rows.append({"name": name, "change": "added", "fields": [],
-                         "a": None, "b": b[name]})
+            rows.append({"name": name, "group": group, "change": "added",
+                         "fields": [], "a": None, "b": b[name]})
         else:
             changed = [f for f in fields if a[name].get(f) != b[name].get(f)]
             if changed:
-                rows.append({"name": name, "change": "changed",
-                             "fields": changed, "a": a[name], "b": b[name]})
+                rows.append({"name": name, "group": group,
+                             "change": "changed", "fields": changed,
+                             "a": a[name], "b": b[name]})
+    by_group = {}
+    for r in rows:
+        counts = by_group.setdefault(str(r["group"]), {
+            "added": [], "removed": [], "changed": []})
+        counts[r["change"]].append(r["name"])
     if args.json:
         _emit_json(_envelope("diff", args, rows,
                              a=_describe(doc_a, args.a),
-                             b=_describe(doc_b, args.b)), out)
+                             b=_describe(doc_b, args.b),
+                             groups=by_group), out)
         return 1 if rows else 0
     if rows:
-        out.write("--- %s\n+++ %s\n" % (args.a, args.b))
-    for r in rows:
-        if r["change"] == "removed":
-            out.write("- %s = %s\n" % (r["name"], r["a"]["value"]))
-        elif r["change"] == "added":
-            out.write("+ %s = %s\n" % (r["name"], r["b"]["value"]))
-        else:
-            out.write("~ %s: %s\n" % (r["name"], ", ".join(
-                "%s %s -> %s" % (f, r["a"].get(f), r["b"].get(f))
-                for f in r["fields"])))
+        out.write("--- %s\n+++ %s\n" % (_label(doc_a, args.a),
+                                          _label(doc_b, args.b)))
+    for group in sorted(by_group):
+        counts = by_group[group]
+        out.write("@@ %s: %s\n" % (group, ", ".join(
+            "%d %s" % (len(counts[k]), k)
+            for k in ("added", "removed", "changed") if counts[k])))
+        for r in rows:
+            if str(r["group"]) != group:
+                continue
+            if r["change"] == "removed":
+                out.write("- %s = %s\n" % (r["name"], r["a"]["value"]))
+            elif r["change"] == "added":
+                out.write("+ %s = %s\n" % (r["name"], r["b"]["value"]))
+            else:
+                out.write("~ %s: %s\n" % (r["name"], ", ".join(
+                    "%s %s -> %s" % (f, r["a"].get(f), r["b"].get(f))
+                    for f in r["fields"])))
     return 1 if rows else 0
 
 
+def cmd_probe(args, out):
+    from . import targets
+    try:
+        target = targets.resolve(args.target, args.cc, args.sysroot,
+                                 args.include or ())
+        records, description = targets.probe(target)
+    except targets.TargetError as e:
+        raise UsageError(str(e))
+    where = "target %s" % description["triple"]
+    chosen = _select(args, records, where)
+    if args.stdlib:
+        def have(name):
+            return records[name].value if name in records else None
+        return _stdlib_report(args, out, "probe", description["triple"],
+                              chosen, have, targets.in_catalogue,
+                              target=description)
+    if args.json:
+        _emit_json(_envelope("probe", args, [_record(c) for c in chosen],
+                             target=description), out)
+    else:
+        libc = description["libc"]
+        out.write("# %s: %s, %d-bit %s-endian; %s; %s%s; kernel headers "
+                  "%s\n" % (
+                      description["triple"], description["machine"],
+                      description["bits"], description["byte_order"],
+                      description["compiler"]["version"],
+                      libc["name"] or "unknown libc",
+                      " " + libc["version"] if libc["version"] else "",
+                      description["kernel_headers"] or "unknown"))
+        _table(_constant_rows(chosen), out, _CONSTANT_HEADER)
+    return 0 if chosen else 1
+
+
 # ---------------------------------------------------------------------------
-# command line
+# command line: the one reference for the commands (--help)
 
 _EPILOG = """\
-patterns: a glob (SO_REUSE*) unless --regex is given or the pattern holds one
-of . ^ $ + ( ) { } | \\ -- then a regular expression searched in the name.
-Case is ignored.
+patterns: a shell-style glob matched against the whole name (SO_REUSE*),
+unless --regex is given or the pattern holds one of . ^ $ + ( ) { } | \\
+(no constant name does): then a regular expression searched in the name.
+Case is ignored; several patterns select the names matching any of them;
+--group and --level may be repeated and select any of the given ones.
 
---json prints one object: {"schema": %d, "tool", "command", "sockcffi",
-"build", "interpreter", "platform", "filters", "records": [...]}; see
-'python -m pydoc sockcffi.inspector' for each command's
-records.  'diff A.json B.json' compares two 'constants --json' dumps.
+--json (before or after the command) prints one object, keys sorted, stable
+from run to run: {"schema": %d, "tool": "sockcffi", "command", "sockcffi"
+(the version), "build" (the build stamp), "interpreter": {"implementation",
+"version", "executable"}, "platform": {"sys_platform", "system", "release",
+"machine"}, "filters": {"patterns", "regex", "groups", "levels"},
+"records": [...]}; each command's --help describes its records.
 
-exit status: 0 ok; 1 nothing matched / dumps differ / stdlib mismatch;
-2 bad arguments or input.
+exit status: 0 ok; 1 nothing matched (constants, lookup, probe), the dumps
+differ (diff), or the stdlib has names or values that are lacking (stdlib,
+--stdlib); 2 bad arguments or input, or a target that cannot be probed (one
+line on stderr, starting 'sockcffi: error:').
 """ % SCHEMA
 
+_CONSTANT_RECORDS = """\
+records (--json): {"name", "value" (int), "hex" ("-0x.." when negative),
+"group", "level" (the getsockopt level of an option, or null), "header" (the
+file that defines it; "" for compat), "via" (the catalogue header that
+brought it in), "source" ("header"; "alias": the stdlib's spelling of a
+header name; "compat": a value sockcffi supplies because the headers lack the
+name, so not from a header), "from_header" (bool)}, sorted by name."""
 
-def _add_json(parser):
-    parser.add_argument("--json", action="store_true",
-                        default=argparse.SUPPRESS,
-                        help="print one JSON object (schema %d)" % SCHEMA)
+_STDLIB_RECORDS = """\
+records (--json): {"name", "status" ("sockcffi_only", "stdlib_only" or
+"mismatch"), "group", "value", "stdlib_value"}, plus "sockcffi_only" (group
+-> [names]), "stdlib_only" ([names]) and "mismatches" ([names]).  PyPy's
+SSL_ERROR_* codes on the socket module are ignored, and so are errno's names
+(EAGAIN...) when comparing a probed target."""
 
 
-def _add_selection(parser):
-    parser.add_argument("patterns", nargs="*", metavar="PATTERN",
-                        help="glob or regular expression on the name")
-    parser.add_argument("--regex", "-E", action="store_true",
-                        help="treat every PATTERN as a regular expression")
-    parser.add_argument("--group", "-g", action="append", metavar="G",
-                        help="only this group (repeatable)")
-    parser.add_argument("--level", "-l", action="append", metavar="L",
-                        help="only options of this getsockopt level, e.g. "
-                             "SOL_SOCKET (repeatable)")
+def _command(sub, name, summary, description, func, parents):
+    p = sub.add_parser(name, help=summary, description=description,
+                       parents=parents,
+                       formatter_class=_Formatter)
+    p.set_defaults(func=func)
+    return p
 
 
 def build_parser():
+    # Each option is declared once, in a parent parser the commands share.
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true",
+                         default=argparse.SUPPRESS,
+                         help="print one JSON object (schema %d)" % SCHEMA)
+    by_pattern = argparse.ArgumentParser(add_help=False)
+    by_pattern.add_argument("patterns", nargs="*", metavar="PATTERN",
+                            help="glob or regular expression on the name")
+    by_pattern.add_argument("--regex", "-E", action="store_true",
+                            help="treat every PATTERN as a regular "
+                                 "expression")
+    by_group = argparse.ArgumentParser(add_help=False)
+    by_group.add_argument("--group", "-g", action="append", metavar="G",
+                          help="only this catalogue group (repeatable)")
+    by_level = argparse.ArgumentParser(add_help=False)
+    by_level.add_argument("--level", "-l", action="append", metavar="L",
+                          help="only options of this getsockopt level, "
+                               "e.g. SOL_SOCKET (repeatable)")
+    selection = [by_pattern, by_group, by_level]
+
     parser = _Parser(
         prog=PROG,
-        description="What socket constants does this platform have, and "
-                    "what does Python's socket module hide?",
-        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        description="What socket constants does this platform (or another "
+                    "target) have, and what does Python's socket module "
+                    "hide?",
+        epilog=_EPILOG, formatter_class=_Formatter)
     parser.add_argument("--version", action="version",
                         version="sockcffi %s (%s)" % (__version__,
                                                       BUILD_STAMP))
@@ -715,65 +712,120 @@ def build_parser():
                         help="same as the 'summary' command")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("constants", help="list the constants (filters: "
-                       "PATTERN, --group, --level; --stdlib compares with "
-                       "the stdlib)", epilog=_EPILOG,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    _add_selection(p)
+    p = _command(
+        sub, "constants", "list the constants (filters: PATTERN, --group, "
+        "--level; --stdlib compares with the stdlib)",
+        "The socket constants compiled into sockcffi: name, value (decimal "
+        "and hex), group, getsockopt level, defining header, the catalogue "
+        "header that brought it in, and source.\n\n" + _CONSTANT_RECORDS,
+        cmd_constants, selection + [as_json])
     p.add_argument("--stdlib", action="store_true",
                    help="compare the selected names with the running "
                         "interpreter's socket module (as 'stdlib')")
-    _add_json(p)
-    p.set_defaults(func=cmd_constants)
 
-    p = sub.add_parser("stdlib", help="compare with the running "
-                       "interpreter's socket module (exit 1 on lacking "
-                       "names or value mismatches)")
-    _add_selection(p)
-    _add_json(p)
-    p.set_defaults(func=cmd_stdlib)
+    _command(
+        sub, "stdlib", "compare with the running interpreter's socket "
+        "module (exit 1 on lacking names or value mismatches)",
+        "The names sockcffi has that the running interpreter's socket module "
+        "lacks (by group), the uppercase integer constants of socket that "
+        "sockcffi lacks, and the value mismatches; exit status 1 when "
+        "anything is lacking or mismatched.\n\n" + _STDLIB_RECORDS,
+        cmd_stdlib, selection + [as_json])
 
-    p = sub.add_parser("summary", help="counts by group: sockcffi vs stdlib "
-                       "(also --summary)")
-    _add_json(p)
-    p.set_defaults(func=cmd_summary)
+    _command(
+        sub, "summary", "counts by group: sockcffi vs stdlib (also "
+        "--summary)",
+        "How many constants of each group sockcffi has and how many of them "
+        "the running stdlib exposes, with totals.\n\nrecords (--json): "
+        "{\"group\", \"sockcffi\", \"stdlib\"} (counts), plus \"totals\"; "
+        "the group \"%s\" counts the socket module's constants that do not "
+        "come from the catalogue (EAGAIN, EBADF, EWOULDBLOCK, from errno)."
+        % OUTSIDE, cmd_summary, [as_json])
 
-    p = sub.add_parser("lookup", help="reverse lookup of a value "
-                       "(decimal or 0x hex)")
+    p = _command(
+        sub, "lookup", "reverse lookup of a value (decimal or 0x hex)",
+        "Which names have this value (decimal, 0x hex, 0o octal or 0b "
+        "binary), optionally among one level's options or one group.\n\n"
+        + _CONSTANT_RECORDS, cmd_lookup, [by_group, by_level, as_json])
     p.add_argument("value", metavar="VALUE")
-    p.add_argument("--level", "-l", action="append", metavar="L",
-                   help="only options of this level (repeatable)")
-    p.add_argument("--group", "-g", action="append", metavar="G",
-                   help="only this group (repeatable)")
-    _add_json(p)
-    p.set_defaults(func=cmd_lookup)
 
-    p = sub.add_parser("collisions", help="option numbers shared across "
-                       "levels (SO_REUSEPORT == IP_FREEBIND == 15)")
-    p.add_argument("--level", "-l", action="append", metavar="L",
-                   help="only numbers this level uses (repeatable: all of "
-                        "them)")
-    _add_json(p)
-    p.set_defaults(func=cmd_collisions)
+    _command(
+        sub, "collisions", "option numbers shared across levels "
+        "(SO_REUSEPORT == IP_FREEBIND == 15)",
+        "Socket option numbers shared by options of different levels; with "
+        "--level, only the numbers every given level uses.  Control-message "
+        "types (SCM_*) share SOL_SOCKET but are not options, and are left "
+        "out.\n\nrecords (--json): {\"value\", \"hex\", \"levels\": "
+        "{level: [names]}}.", cmd_collisions, [by_level, as_json])
 
-    p = sub.add_parser("options", help="the socket options; --probe asks "
-                       "the running kernel with getsockopt()")
+    p = _command(
+        sub, "options", "the socket options; --probe asks the running "
+        "kernel with getsockopt()",
+        "The socket options (constants with a level, except the SCM_* "
+        "control-message types).  With --probe, getsockopt() each on a "
+        "fresh socket made with the stdlib socket module (the reliable "
+        "reference; only the numbers come from sockcffi): accepted, with "
+        "its default (an int, or the bytes when a 4-byte buffer gives "
+        "EINVAL and a 256-byte one works), or rejected, with the errno "
+        "name.\n\nrecords (--json): as 'constants' without --probe; with "
+        "it {\"level\", \"name\", \"option\", \"accepted\" (bool, or null "
+        "when no socket could be made), \"value\" (int or null), \"bytes\" "
+        "(hex or null), \"errno\" (name or null)}, plus \"sockets\": "
+        "{level: {\"socket\", \"reason\"}}.",
+        cmd_options, [by_level, as_json])
     p.add_argument("--probe", action="store_true",
                    help="getsockopt() each option on a fresh socket (made "
                         "with the stdlib socket module)")
-    p.add_argument("--level", "-l", action="append", metavar="L",
-                   help="only this level (repeatable)")
-    _add_json(p)
-    p.set_defaults(func=cmd_options)
 
-    p = sub.add_parser("diff", help="compare two 'constants --json' dumps "
-                       "(exit 1 when they differ)")
+    p = _command(
+        sub, "probe", "the constants of another target, from its (cross) "
+        "compiler, without running anything there",
+        "Run sockcffi's catalogue and probe with a C compiler for TRIPLE "
+        "(Debian: gcc-TRIPLE and libc6-dev-ARCH-cross; 'musl': musl-gcc "
+        "from musl-tools) and report the same records as 'constants'.  "
+        "Values come from an object file the compiler makes, read back with "
+        "its byte order and word size: no target code runs.  Without "
+        "--target or --cc, the build's own compiler.  A missing compiler, "
+        "unknown triple or missing headers: exit 2, one line.\n\n"
+        + _CONSTANT_RECORDS + "\nThe envelope adds \"target\": {\"triple\", "
+        "\"compiler\": {\"command\", \"version\"}, \"machine\", \"bits\", "
+        "\"byte_order\", \"libc\": {\"name\", \"version\"}, "
+        "\"kernel_headers\", \"include_dirs\", \"headers\"}.  With --stdlib, "
+        "the records of 'stdlib' for the target.",
+        cmd_probe, selection + [as_json])
+    p.add_argument("--target", "-t", metavar="TRIPLE",
+                   help="e.g. mips-linux-gnu, aarch64-linux-gnu, musl; "
+                        "'native' or none: the build's compiler")
+    p.add_argument("--cc", metavar="PATH",
+                   help="the compiler (or wrapper) to run, with any flags "
+                        "('clang --target=mips-linux-gnu'); the triple is "
+                        "then a label, by default its -dumpmachine")
+    p.add_argument("--sysroot", metavar="DIR",
+                   help="passed to the compiler as --sysroot=DIR")
+    p.add_argument("--include", "-I", action="append", metavar="DIR",
+                   help="a header tree searched first, e.g. a kernel's "
+                        "'make headers_install' output (repeatable)")
+    p.add_argument("--stdlib", action="store_true",
+                   help="which of the running stdlib socket module's names "
+                        "the target lacks (as 'stdlib')")
+
+    p = _command(
+        sub, "diff", "compare two --json dumps of constants or probe, "
+        "grouped by catalogue group (exit 1 when they differ)",
+        "Compare two --json dumps of 'constants' or 'probe' (another "
+        "machine's, another target's): names added, removed, or with a "
+        "changed value, group, level or source (with --headers, header and "
+        "via too), grouped by catalogue group.  Exit status 0 when "
+        "identical, 1 when they differ, as diff(1).\n\nrecords (--json): "
+        "{\"name\", \"group\", \"change\" (\"added\", \"removed\", "
+        "\"changed\"), \"fields\" ([changed fields]), \"a\", \"b\" (the "
+        "records or null)}, plus \"groups\" (group -> {\"added\", "
+        "\"removed\", \"changed\": [names]}) and \"a\"/\"b\": the files, "
+        "their interpreter, platform and target.", cmd_diff, [as_json])
     p.add_argument("a", metavar="A.json")
     p.add_argument("b", metavar="B.json")
     p.add_argument("--headers", action="store_true",
                    help="also compare the header and via fields")
-    _add_json(p)
-    p.set_defaults(func=cmd_diff)
     return parser
 
 

@@ -296,3 +296,45 @@ def test_by_value():
     if "IP_FREEBIND" in constants.records():
         levels = {c.level for c in everything if c.level}
         assert {"SOL_SOCKET", "IPPROTO_IP"} <= levels
+
+
+def test_select():
+    # Every criterion at once: patterns (glob, any case), level and value.
+    chosen = constants.select(["so_reuse*"], levels=["SOL_SOCKET"],
+                              value=socket.SO_REUSEPORT)
+    assert [c.name for c in chosen] == ["SO_REUSEPORT"]
+    # A pattern with a regular-expression character is a regex, searched.
+    assert [c.name for c in constants.select([r"^SO_REUSE(ADDR|PORT)$"])] \
+        == ["SO_REUSEADDR", "SO_REUSEPORT"]
+    assert "SO_REUSEADDR" in [c.name for c in constants.select(
+        ["REUSEADD"], regex=True)]
+    # Several patterns, groups or levels: any of them.
+    both = constants.select(groups=["shutdown", "socket_type"])
+    assert {c.group for c in both} == {"shutdown", "socket_type"}
+    names = [c.name for c in both]
+    assert names == sorted(names)
+    assert constants.select() == sorted(constants.records().values())
+    with pytest.raises(KeyError):
+        constants.select(groups=["no_such_group"])
+    with pytest.raises(KeyError):
+        constants.select(levels=["SOL_NOWHERE"])
+    with pytest.raises(ValueError):
+        constants.select(["SO_(("])
+
+
+def test_select_among_other_records():
+    made_up = {"X_ONE": constants.Constant("X_ONE", 1, "x", "SOL_X", "x.h",
+                                           "x.h", "header")}
+    assert constants.select(["X_*"], levels=["SOL_X"], among=made_up) == [
+        made_up["X_ONE"]]
+    with pytest.raises(KeyError):
+        constants.select(levels=["SOL_SOCKET"], among=made_up)
+
+
+def test_the_api_is_select():
+    assert list(constants.in_group("socket_type")) == constants.select(
+        groups=["socket_type"])
+    assert list(constants.at_level("SOL_SOCKET")) == constants.select(
+        levels=["SOL_SOCKET"])
+    assert constants.by_value(15, level="SOL_SOCKET") == constants.select(
+        levels=["SOL_SOCKET"], value=15)

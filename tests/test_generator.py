@@ -273,12 +273,39 @@ def test_level_of(name, group, level):
 
 
 def test_level_of_synthetic():
-    g = Group("g", ("G_",), (), "SOL_G", r"G_VAL_")
+    g = Group("g", ("G_",), (), "SOL_G", values=("G_VAL_", "G_EXACT"))
     assert probe.level_of("G_OPT", g) == "SOL_G"
     assert probe.level_of("G_VAL_ONE", g) is None
-    # values is matched at the start of the name (re.match), not anywhere.
+    assert probe.level_of("G_EXACT", g) is None
+    assert probe.level_of("G_EXACTLY", g) == "SOL_G"   # exact, not a prefix
+    # Entries match at the start of the name, not anywhere.
     assert probe.level_of("G_OPT_G_VAL_", g) == "SOL_G"
     assert probe.level_of("G_OPT", Group("h", ("G_",), ())) is None
+
+
+def test_level_of_listed_options():
+    # Only the listed names are options; the rest of the group are values.
+    g = Group("g", ("G_",), (), "SOL_G", options=("G_ONE", "G_OPT_"))
+    assert probe.level_of("G_ONE", g) == "SOL_G"
+    assert probe.level_of("G_OPT_X", g) == "SOL_G"
+    assert probe.level_of("G_TWO", g) is None
+
+
+def test_level_of_longest_entry_decides():
+    g = Group("g", ("G_",), (), "SOL_G", options=("G_", "G_FAN_DATA"),
+              values=("G_FAN_",))
+    assert probe.level_of("G_FAN_HASH", g) is None
+    assert probe.level_of("G_FAN_DATA", g) == "SOL_G"
+    assert probe.level_of("G_FAN", g) == "SOL_G"
+
+
+def test_catalogue_option_entries_are_in_their_group():
+    # An options/values entry outside the group's prefixes could never match.
+    for g in catalogue.GROUPS:
+        for entry in g.options + g.values:
+            assert probe.classify(entry.rstrip("_") + "_X"
+                                  if entry.endswith("_") else entry,
+                                  catalogue.GROUPS) is g, (g.name, entry)
 
 
 # -------------------------------------------------------- defined_names
@@ -349,7 +376,9 @@ def _fake_constants():
 def test_render_deterministic_and_sorted():
     pytest.importorskip("jinja2")
     from gen import render
-    headers = ["sys/socket.h", "netinet/in.h"]
+    # The headers the required bindings need, in catalogue order.
+    headers = ["sys/socket.h", "sys/un.h", "netinet/in.h", "netdb.h",
+               "net/if.h", "arpa/inet.h"]
     constants = _fake_constants()
     first = render.render(headers, constants, "stamp 1")
     again = render.render(headers, list(constants), "stamp 1")
@@ -378,3 +407,72 @@ def test_render_real_probe_deterministic(fake_probe):
     one = render.render(headers, constants, "s")
     two = render.render(headers, list(reversed(constants)), "s")
     assert one == two
+
+
+def test_required_binding_missing_stops_the_build():
+    pytest.importorskip("jinja2")
+    from gen import render
+    from gen.bindings import BindingError
+    with pytest.raises(BindingError) as info:
+        render.render(["sys/socket.h", "sys/un.h", "netinet/in.h",
+                       "arpa/inet.h", "net/if.h"], _fake_constants(), "s")
+    message = str(info.value)
+    assert "<netdb.h>" in message and "netdb" in message
+    assert "\n" not in message
+
+
+def test_optional_binding_missing_is_left_out():
+    pytest.importorskip("jinja2")
+    from gen import render
+    headers = ["sys/socket.h", "sys/un.h", "netinet/in.h", "netdb.h",
+               "net/if.h", "arpa/inet.h"]
+    names = [b.name for b in render.usable_bindings(headers)]
+    assert names == ["socket", "unistd", "inet", "un", "netdb", "netif"]
+
+
+def test_binding_header_outside_the_catalogue_is_an_error(monkeypatch):
+    pytest.importorskip("jinja2")
+    from gen import bindings, render
+    from gen.bindings import BindingError
+    from gen.bindings import can
+    monkeypatch.setattr(can, "HEADERS", ("linux/can.h", "linux/nosuch.h"))
+    headers = [h.path for h in catalogue.HEADERS]
+    with pytest.raises(BindingError) as info:
+        render.usable_bindings(headers)
+    assert "gen/bindings/can.py" in str(info.value)
+    assert "<linux/nosuch.h>" in str(info.value)
+    assert bindings.REQUIRED  # the required list is not empty
+
+
+@pytest.mark.parametrize("edit, fragment", [
+    # A binding naming a header the catalogue never probes.
+    (("gen/bindings/netdb.py", 'HEADERS = ("netdb.h",)',
+      'HEADERS = ("netdb_nosuch.h",)'),
+     "gen/bindings/netdb.py needs <netdb_nosuch.h>, which gen/catalogue.py"),
+    # A required binding whose header is missing on this machine.
+    (("gen/catalogue.py", 'Header("netdb.h")',
+      'Header("netdb.h", ("nosuch/dep.h",))'),
+     "the C library headers lack <netdb.h>, which the netdb binding needs"),
+])
+def test_build_stops_with_one_line(tmp_path, edit, fragment):
+    pytest.importorskip("jinja2")
+    import shutil
+    import subprocess
+    _compiler()
+    for rel in ("build_ffi.py", "sockcffi/_version.py", "sockcffi/_stamp.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(str(ROOT / rel), str(tmp_path / rel))
+    shutil.copytree(str(ROOT / "gen"), str(tmp_path / "gen"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    rel, old, new = edit
+    text = (tmp_path / rel).read_text()
+    assert old in text
+    (tmp_path / rel).write_text(text.replace(old, new))
+    proc = subprocess.run(
+        [sys.executable, "build_ffi.py", "--emit", "out"], cwd=str(tmp_path),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True, timeout=300)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("sockcffi: ") and fragment in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not (tmp_path / "out").exists()

@@ -5,10 +5,10 @@
 #
 # Builds sockcffi with 'pip install .[test]' into two fresh virtual
 # environments, .venv-cpython (python3) and .venv-pypy (Debian's pypy3,
-# installed with apt-get when absent, as is libbluetooth-dev for the
-# AF_BLUETOOTH family), then runs the linter (ruff, configured in
-# pyproject.toml) and pytest in each.  Exits non-zero if any of them fails.
-# CI (.ci/run) calls exactly this.
+# installed with apt-get when absent, as are libbluetooth-dev for the
+# AF_BLUETOOTH family and the cross compilers the probe tests use), then
+# runs the linter (ruff, configured in pyproject.toml) and pytest in each.
+# Exits non-zero if any of them fails.  CI (.ci/run) calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +31,19 @@ ensure_system_packages() {
     if [ ! -e /usr/include/bluetooth/bluetooth.h ]; then
         packages+=(libbluetooth-dev)
     fi
+    # Cross compilers and their headers for 'sockcffi probe --target'
+    # (tests/test_targets.py): Debian's gcc-<triple>, libc6-dev-<arch>-cross
+    # and linux-libc-dev-<arch>-cross, and musl-gcc from musl-tools.
+    local triple arch
+    for triple in mips-linux-gnu:mips aarch64-linux-gnu:arm64; do
+        arch=${triple#*:} triple=${triple%:*}
+        command -v "$triple-gcc" >/dev/null || packages+=("gcc-$triple")
+        [ -e "/usr/$triple/include/sys/socket.h" ] \
+            || packages+=("libc6-dev-$arch-cross")
+        [ -e "/usr/$triple/include/linux/can.h" ] \
+            || packages+=("linux-libc-dev-$arch-cross")
+    done
+    command -v musl-gcc >/dev/null || packages+=(musl-tools)
     if [ ${#packages[@]} -eq 0 ]; then
         return
     fi
@@ -44,6 +57,9 @@ make_venv() {  # make_venv DIR INTERPRETER
     local dir=$1 interp=$2
     rm -rf "$dir"
     "$interp" -m venv "$dir"
+    # pip builds in ./build: start clean, so no file of an earlier build
+    # (or of the other interpreter) ends up in this wheel.
+    rm -rf build
     "$dir/bin/python" -m pip install -q --upgrade pip >/dev/null
     echo "== $("$dir/bin/python" -c 'import sys; print(sys.implementation.name, sys.version.split()[0])'): pip install .[test]"
     local start=$SECONDS
@@ -55,6 +71,9 @@ ensure_system_packages
 make_venv .venv-cpython "$PYTHON"
 make_venv .venv-pypy "$PYPY"
 
+# The cross-target probe tests fail, rather than skip, without their
+# compilers: this script has just installed them.
+export SOCKCFFI_REQUIRE_CROSS=1
 status=0
 echo "== ruff check"
 .venv-cpython/bin/ruff check . || status=1

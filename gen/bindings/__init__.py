@@ -1,8 +1,10 @@
 """Hand-written cffi declarations, one module per C header (or header family).
 
 Each module defines:
-  HEADERS        the catalogue headers it needs; if any is missing on the build
-                 machine the module is left out and its feature flag is absent
+  HEADERS        the catalogue headers it needs (each must be one of
+                 gen/catalogue.py's HEADERS); if any is missing on the build
+                 machine the module is left out and its feature flag is absent,
+                 unless the module is REQUIRED: then the build stops
   TYPES          struct and typedef declarations for the cdef
   FUNCTIONS      function prototypes for the cdef
   CUSTOMIZATIONS C helpers compiled into the module (may be empty)
@@ -29,6 +31,15 @@ MODULES = (
     "qrtr",       # AF_QIPCRTR
     "bluetooth",  # AF_BLUETOOTH (BlueZ headers: L2CAP, RFCOMM, HCI, SCO)
 )
+
+
+# The Python layer calls these on every platform: without one, sockcffi
+# would import and then fail with AttributeError, so the build stops instead.
+REQUIRED = ("socket", "unistd", "inet", "un", "netdb", "netif")
+
+
+class BindingError(Exception):
+    """A binding the build cannot use as declared (one line, for the user)."""
 
 
 def load():
