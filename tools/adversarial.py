@@ -52,6 +52,7 @@ import gc
 import json
 import os
 import random
+import signal
 import socket as stdlib
 import subprocess
 import sys
@@ -758,7 +759,7 @@ def race_cases():
             extra.append(y)
         return None, None, extra
 
-    def racing(kind, action):
+    def racing(kind, action, blocking):
         def run(mod):
             results = {}
             if kind == "accept":
@@ -771,11 +772,12 @@ def race_cases():
                 victim, peer = stream_pair(mod)
             if kind == "sendall":
                 victim.setsockopt(mod.SOL_SOCKET, mod.SO_SNDBUF, 4096)
-            victim.settimeout(5.0)
+            victim.settimeout(None if blocking else 5.0)
             number = victim.fileno()
             ident = {}
 
             def blocked():
+                ident["pthread"] = threading.get_ident()
                 ident["tid"] = threading.get_native_id()
                 try:
                     if kind == "recv":
@@ -822,8 +824,13 @@ def race_cases():
                         new_listener.close()
                 elif new is not None:
                     new_peer.sendall(marker)
-                # Wake the old socket, which the waiting call still holds.
-                if kind == "accept":
+                # Wake the call.  Blocking mode: a signal to its thread makes
+                # the system call return (EINTR, or a partial send), and the
+                # retry must see the socket closed.  Timeout mode: the old
+                # socket, which the waiting poll() still holds, gets ready.
+                if blocking:
+                    signal.pthread_kill(ident["pthread"], signal.SIGUSR1)
+                elif kind == "accept":
                     try:
                         foreign.append(mod.create_connection(address,
                                                              timeout=JOIN))
@@ -875,8 +882,10 @@ def race_cases():
     for kind in ("recv", "recvfrom", "recv_into", "recvmsg", "accept",
                  "sendall"):
         for action in ("close", "detach"):
-            case("race", "%s.%s" % (kind, action), "safe")(
-                racing(kind, action))
+            for blocking in (False, True):
+                case("race", "%s.%s.%s" % (
+                    kind, action, "blocking" if blocking else "timed"),
+                    "safe")(racing(kind, action, blocking))
 
     def settimeout_race(mod):
         # settimeout(None) from another thread while a timed recv waits:
@@ -1060,6 +1069,9 @@ def child(names, side, out):
         import sockcffi as mod
     else:
         mod = stdlib
+    # The race cases interrupt blocked threads with SIGUSR1: a handler that
+    # does nothing, so the system call fails with EINTR and is retried.
+    signal.signal(signal.SIGUSR1, lambda signum, frame: None)
     for name in names:
         klass, kind, f = CASES[name]
         out.write(json.dumps({"begin": name}) + "\n")
