@@ -14,7 +14,7 @@ from ._args import buffer_bytes, c_int, c_text, exact_int
 from ._binding import ffi, lib
 from .errors import from_errno
 from .ipaddr import AF_INET as _AF_INET, AF_INET6 as _AF_INET6
-from .ipaddr import hton16, hton32, ipv4_text, ipv6_text
+from .ipaddr import hton16, hton32, ipv4_text, ipv6_text, ntoh16, ntoh32
 
 __all__ = ["htonl", "htons", "inet_aton", "inet_ntoa", "inet_ntop",
            "inet_pton", "ntohl", "ntohs"]
@@ -56,24 +56,35 @@ def _long_arg(x):
     return x
 
 
+# A plain int in range is the common case: one test, then the swap (an
+# int's own comparisons are honest; anything else is converted first).
+
 def htons(x):
     """Convert a 16-bit integer from host to network byte order."""
-    return hton16(_short_arg("htons", x))
+    if x.__class__ is not int or not 0 <= x <= 0xffff:
+        x = _short_arg("htons", x)
+    return hton16(x)
 
 
 def ntohs(x):
     """Convert a 16-bit integer from network to host byte order."""
-    return hton16(_short_arg("ntohs", x))
+    if x.__class__ is not int or not 0 <= x <= 0xffff:
+        x = _short_arg("ntohs", x)
+    return ntoh16(x)
 
 
 def htonl(x):
     """Convert a 32-bit integer from host to network byte order."""
-    return hton32(_long_arg(x))
+    if x.__class__ is not int or not 0 <= x <= 0xffffffff:
+        x = _long_arg(x)
+    return hton32(x)
 
 
 def ntohl(x):
     """Convert a 32-bit integer from network to host byte order."""
-    return hton32(_long_arg(x))
+    if x.__class__ is not int or not 0 <= x <= 0xffffffff:
+        x = _long_arg(x)
+    return ntoh32(x)
 
 
 def _c_long(x):
