@@ -29,7 +29,7 @@ Rules at the C boundary, held by every method (see README, "Safety"):
   the number in one atomic step.
 """
 import os
-import threading
+from _thread import RLock
 from errno import EAGAIN, EBADF, ECONNRESET, EINPROGRESS, EINTR, EISCONN
 from errno import EWOULDBLOCK
 from math import ceil
@@ -99,7 +99,7 @@ _NS_LIMIT = 2 ** 63          # CPython keeps timeouts as int64 nanoseconds
 # that two threads can never both own it (on PyPy, reading and clearing an
 # attribute are two steps another thread can run between).  Reentrant: a
 # finaliser may run while its thread holds it.
-_fd_lock = threading.RLock()
+_fd_lock = RLock()
 
 
 # --- timeouts ----------------------------------------------------------------
