@@ -73,6 +73,12 @@ _pool_push = _pool.append
 _new_storage = _addresses.new_storage
 _from_sockaddr = _addresses.from_sockaddr
 _to_sockaddr = _addresses.to_sockaddr
+# recvfrom()'s sender addresses: reusable names and a decode cache (see
+# sockcffi.addresses); a call that raises just drops its name.
+_names_pop = _addresses.free_names.pop
+_names_push = _addresses.free_names.append
+_new_name = _addresses.new_name
+_decode_name = _addresses.decode_name
 _STORAGE_SIZE = ffi.sizeof("struct sockaddr_storage")
 
 _AF_INET = lib.AF_INET
@@ -733,19 +739,26 @@ class SocketType(MessageCalls):
         else:
             receive_size(bufsize, "negative buffersize in recvfrom")
             buf = receive_buffer(bufsize, flags)
-        storage, size = _new_storage()
+        try:
+            name = _names_pop()
+        except IndexError:
+            name = _new_name()
+        size = name[1]
+        size[0] = _STORAGE_SIZE
         if self._timeout:
             n = self._call_timed(READ, _c_recvfrom, buf, bufsize, flags,
-                                 storage, size)
+                                 name[0], size)
         else:
-            n = _c_recvfrom(self._fd, buf, bufsize, flags, storage, size)
+            n = _c_recvfrom(self._fd, buf, bufsize, flags, name[0], size)
             if n < 0:
-                n = self._retry(_c_recvfrom, buf, bufsize, flags, storage,
+                n = self._retry(_c_recvfrom, buf, bufsize, flags, name[0],
                                 size)
         data = _unpack(buf, n if n <= bufsize else bufsize)
         if pooled:
             _pool_push(buf)
-        return data, _from_sockaddr(storage, size[0], self._proto)
+        address = _decode_name(name, self._proto)
+        _names_push(name)
+        return data, address
 
     def recvfrom_into(self, buffer, nbytes=0, flags=0):
         """recvfrom_into(buffer[, nbytes[, flags]]) -> (nbytes, address info)
@@ -759,18 +772,26 @@ class SocketType(MessageCalls):
                 "nbytes is greater than the length of the buffer")
             if flags.__class__ is not int:
                 flags = c_int(flags)
-            storage, size = _new_storage()
+            try:
+                name = _names_pop()
+            except IndexError:
+                name = _new_name()
+            size = name[1]
+            size[0] = _STORAGE_SIZE
             if self._timeout:
                 n = self._call_timed(READ, _c_recvfrom, view, nbytes, flags,
-                                     storage, size)
+                                     name[0], size)
             else:
-                n = _c_recvfrom(self._fd, view, nbytes, flags, storage, size)
+                n = _c_recvfrom(self._fd, view, nbytes, flags, name[0],
+                                size)
                 if n < 0:
                     n = self._retry(_c_recvfrom, view, nbytes, flags,
-                                    storage, size)
+                                    name[0], size)
         finally:
             release(view)
-        return n, _from_sockaddr(storage, size[0], self._proto)
+        address = _decode_name(name, self._proto)
+        _names_push(name)
+        return n, address
 
     # -- sending --
 

@@ -121,13 +121,21 @@ def _port_check(port, caller):
         raise OverflowError("%s(): port must be 0-65535." % caller)
 
 
-# Encoded numeric IPv4 addresses, {(family, host, port): sockaddr_in}, so
-# that sendto() to the same peer skips parsing.  Only exact (str, int) pairs
-# whose host is the dotted quad of the result are kept: no resolved name is
-# ever cached, and no other type can compare equal to a key.  The structs are
-# only ever handed to C as const.  Bounded: emptied when full.
-_ENCODED_INET = {}
-_ENCODED_INET_MAX = 256
+# Encoded numeric IPv4 addresses, {family: {(host, port): (sockaddr_in,
+# length)}}, so that sendto() to the same peer skips parsing (see
+# to_sockaddr).  Only exact (str, int) pairs whose host is the dotted quad
+# of the result are kept: no resolved name is ever cached, and a hit counts
+# only for an exact (str, int) pair, so no other type can compare equal to a
+# key.  The structs are only ever handed to C as const.  Bounded: emptied
+# when full.
+_ENCODED = {}
+_ENCODED_MAX = 256
+
+
+def _exact_pair(address):
+    return (address.__class__ is tuple and len(address) == 2
+            and address[0].__class__ is str
+            and address[1].__class__ is int)
 
 
 @_register
@@ -136,23 +144,16 @@ class _INET(_Family):
     ctype = "struct sockaddr_in *"
 
     def encode(self, address, proto, caller):
-        exact = (address.__class__ is tuple and len(address) == 2
-                 and address[0].__class__ is str
-                 and address[1].__class__ is int)
-        if exact:
-            key = (self.family,) + address
-            sin = _ENCODED_INET.get(key)
-            if sin is not None:
-                return sin, self.size
         host, port = _inet_args(address, caller)
         sin = resolve_ip(host, _AF_INET)
         _port_check(port, caller)
         sin.sin_family = self.family
         sin.sin_port = hton16(port)
-        if exact and sockaddr_in_text(sin) == address[0]:
-            if len(_ENCODED_INET) >= _ENCODED_INET_MAX:
-                _ENCODED_INET.clear()
-            _ENCODED_INET[key] = sin
+        if _exact_pair(address) and sockaddr_in_text(sin) == address[0]:
+            cache = _ENCODED.setdefault(self.family, {})
+            if len(cache) >= _ENCODED_MAX:
+                cache.clear()
+            cache[address] = (sin, self.size)
         return sin, self.size
 
     def decode(self, sin, length, proto):
@@ -669,6 +670,12 @@ def to_sockaddr(family, proto, address, caller):
     the call runs); the socket calls take it as it is (their cdef declares
     addresses ``void *``).
     """
+    if _exact_pair(address):
+        cache = _ENCODED.get(family)
+        if cache is not None:
+            hit = cache.get(address)
+            if hit is not None:
+                return hit
     conv = _FAMILIES.get(family)
     if conv is None:
         raise OSError("%s(): bad family" % caller)
@@ -700,6 +707,47 @@ def generic_decode(ptr, length):
     have = max(0, min(length, _SA_FAMILY_END + _SA_DATA_LEN) - _SA_FAMILY_END)
     data = ffi.unpack(ffi.cast("char *", ptr) + _SA_FAMILY_END, have)
     return (sa.sa_family, data + b"\0" * (_SA_DATA_LEN - have))
+
+
+# --- receiving addresses (recvfrom's hot path) ---------------------------------
+#
+# A "name" is a reusable place for the kernel to write a sender's address:
+# ``(struct sockaddr_storage *, socklen_t *, uint64_t *)``, the last a view
+# of the storage's first 8 bytes -- family, port and address for AF_INET --
+# as one integer.  Names come from a free list (list.pop/append are atomic:
+# one call in one thread uses a name at a time), and decoded AF_INET
+# addresses are kept by that integer, so a server hearing from the same
+# peers again and again neither allocates nor formats per datagram.
+
+free_names = []
+_DECODED_INET = {}
+_DECODED_MAX = 256
+_SIN_SIZE = ffi.sizeof("struct sockaddr_in")
+_KEY_P = ffi.typeof("uint64_t *")
+
+
+def new_name():
+    """A fresh name (see above); its length is set by the caller."""
+    storage = _raw_new(_STORAGE_P)
+    return (storage, _raw_new(_SOCKLEN_P), ffi.cast(_KEY_P, storage))
+
+
+def decode_name(name, proto):
+    """The address the kernel wrote into ``name``."""
+    length = name[1][0]
+    if length == _SIN_SIZE:
+        # Only a whole sockaddr_in was written: the key is this call's.
+        key = name[2][0]
+        address = _DECODED_INET.get(key)
+        if address is not None:
+            return address
+        address = from_sockaddr(name[0], length, proto)
+        if name[0].ss_family == _AF_INET:
+            if len(_DECODED_INET) >= _DECODED_MAX:
+                _DECODED_INET.clear()
+            _DECODED_INET[key] = address
+        return address
+    return from_sockaddr(name[0], length, proto)
 
 
 def new_storage():

@@ -402,7 +402,7 @@ def test_inet_encode_cache_keeps_stdlib_semantics():
     and names that need resolving are never cached."""
     from sockcffi import addresses
     addresses.to_sockaddr(socket.AF_INET, 0, ("127.0.0.1", 9), "sendto")
-    assert (socket.AF_INET, "127.0.0.1", 9) in addresses._ENCODED_INET
+    assert ("127.0.0.1", 9) in addresses._ENCODED[socket.AF_INET]
     for bad in (("127.0.0.1", 9.0), ("127.0.0.1", True), ["127.0.0.1", 9]):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as ref:
             try:
@@ -419,4 +419,39 @@ def test_inet_encode_cache_keeps_stdlib_semantics():
             got = None
         assert got is expected, bad
     addresses.to_sockaddr(socket.AF_INET, 0, ("localhost", 9), "sendto")
-    assert (socket.AF_INET, "localhost", 9) not in addresses._ENCODED_INET
+    assert ("localhost", 9) not in addresses._ENCODED.get(socket.AF_INET,
+                                                         {})
+
+
+def test_recvfrom_addresses_from_reused_names():
+    """recvfrom() reuses the place the kernel writes the sender's address
+    and keeps decoded IPv4 addresses: every result is still this call's
+    sender, and a call whose kernel wrote no address gives None even when
+    the reused storage last held an IPv4 one."""
+    import sockcffi
+    rx = sockcffi.socket(sockcffi.AF_INET, sockcffi.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    rx.settimeout(10)
+    senders = []
+    for _ in range(3):
+        s = sockcffi.socket(sockcffi.AF_INET, sockcffi.SOCK_DGRAM)
+        s.bind(("127.0.0.2", 0))
+        senders.append(s)
+    for _ in range(3):
+        for s in senders:
+            s.sendto(b"x", rx.getsockname())
+            assert rx.recvfrom(10) == (b"x", s.getsockname())
+            buf = bytearray(4)
+            s.sendto(b"y", rx.getsockname())
+            assert rx.recvfrom_into(buf) == (1, s.getsockname())
+        # Now a stream socket: the kernel reports no address at all.
+        a, b = sockcffi.socketpair()
+        with a, b:
+            a.sendall(b"z")
+            assert b.recvfrom(10) == (b"z", None)
+    u1, u2 = sockcffi.socketpair(sockcffi.AF_UNIX, sockcffi.SOCK_DGRAM)
+    with u1, u2:
+        u1.send(b"u")
+        assert u2.recvfrom(10)[0] == b"u"
+    for s in senders + [rx]:
+        s.close()
