@@ -1,0 +1,450 @@
+"""TLS on sockcffi sockets: the stdlib ``ssl`` module, unchanged, on top.
+
+CPython's ``_ssl`` does TLS on a socket by handing the descriptor to
+OpenSSL, and only accepts its own C ``_socket.socket`` for that.  Its other
+mode works on any transport: an SSL object in *memory-BIO* mode
+(``SSLContext._wrap_bio``) reads ciphertext from one ``ssl.MemoryBIO`` and
+writes ciphertext to another, and reports ``SSLWantReadError`` when it needs
+bytes it has not been given.  :class:`SocketTLS` joins the two: an object
+with the interface of the ``_ssl._SSLSocket`` that ``ssl.SSLSocket`` keeps in
+its ``_sslobj`` attribute, whose I/O methods run the memory-BIO SSL object
+and move the ciphertext over the sockcffi socket's descriptor, waiting the
+way the C socket mode waits (one deadline per operation, the socket's own
+timeout, non-blocking mode answered with ``SSLWantReadError`` /
+``SSLWantWriteError``).  Everything else in ``ssl.SSLSocket`` -- ``_create``,
+``do_handshake_on_connect``, ``suppress_ragged_eofs``, ``sendall``,
+``sendfile``, ``makefile``, ``accept``, ``connect`` -- is the stdlib's own
+code, running unchanged.
+
+:func:`install` makes ``SSLContext._wrap_socket`` (the one place where
+``ssl.SSLSocket`` asks ``_ssl`` for its SSL object) return a
+:class:`SocketTLS` for sockcffi sockets; other sockets take the native path
+as before.  When ``ssl`` is imported after ``sys.modules['socket']`` became
+sockcffi, ``ssl.SSLSocket`` subclasses ``sockcffi.socket`` and wrapped
+sockets are sockcffi sockets end to end.
+
+How the ciphertext is read: one TLS record at a time, the 5-byte record
+header first and then exactly the length it announces -- the reads
+OpenSSL's own socket BIO makes.  Nothing past the record the SSL object asked
+for is taken from the kernel, so after ``unwrap()`` the cleartext that
+follows the peer's close_notify is still in the socket for the caller.
+
+PyPy: its ``_ssl`` is written with cffi and works on any object with
+``fileno()`` and ``gettimeout()``, so sockcffi sockets already work with its
+native (descriptor) mode; that mode is kept there by default (see
+``MEMORY_BIO_DEFAULT`` for the measurement behind the choice).
+``install(memory_bio=True)`` selects this module's path on PyPy too.
+"""
+import sys
+import threading
+import weakref
+from time import monotonic
+
+from .errors import timeout as _timeout_error
+from .sockets import SocketType
+from .waiting import READ, WRITE, wait
+
+__all__ = ["SocketTLS", "install", "uninstall", "installed"]
+
+# The memory-BIO path is the only one CPython's _ssl allows for a socket
+# that is not its own.  On PyPy both work; the native one moves 64 MiB
+# through TLS about as fast and makes 1.6x the handshakes per second
+# (tools/bench: tls_bulk_* / tls_handshake_*), so it stays the default.
+MEMORY_BIO_DEFAULT = sys.implementation.name != "pypy"
+
+# A TLS record header: content type, protocol version (2 bytes), length.
+_HEADER = 5
+# Types of TLS records (change_cipher_spec, alert, handshake,
+# application_data, heartbeat); anything else is not TLS framing.
+_RECORD_TYPES = frozenset((20, 21, 22, 23, 24))
+# The largest ciphertext body a record may announce (RFC 8446, 5.2).
+_MAX_BODY = 2 ** 14 + 256 + 2048
+# write() encrypts and sends this much at a time, so that a large sendall()
+# neither doubles its memory in ciphertext nor waits for all of it to be
+# encrypted before the first byte leaves.
+_WRITE_CHUNK = 256 * 1024
+# One recv() when the framing is unknown (a peer that does not speak TLS).
+_UNFRAMED_READ = 16 * 1024
+
+# Set by install() from the ssl module (imported then, not at the import of
+# this module, so that importing sockcffi.tls never binds ssl to the socket
+# module of the moment).
+_ssl = None
+
+
+def _want_write_error():
+    """The SSLWantWriteError a non-blocking C socket-mode write raises when
+    the kernel will not take the ciphertext (the memory-BIO SSL object never
+    raises it itself)."""
+    err = _ssl.SSLWantWriteError(_ssl.SSL_ERROR_WANT_WRITE,
+                                 "The operation did not complete (write)")
+    err.reason = None
+    err.library = None
+    return err
+
+
+class SocketTLS:
+    """The TLS connection of one sockcffi socket: what ``ssl.SSLSocket``
+    holds in ``_sslobj``, made of a memory-BIO SSL object and the socket.
+
+    Built by ``SSLContext._wrap_socket`` once :func:`install` has run.  The
+    socket is held through a weak reference, as ``_ssl`` holds it.
+    """
+
+    def __init__(self, context, sock, server_side, server_hostname=None,
+                 owner=None, session=None):
+        self._incoming = _ssl.MemoryBIO()
+        self._outgoing = _ssl.MemoryBIO()
+        self._sslobj = context._wrap_bio(
+            self._incoming, self._outgoing, server_side, server_hostname,
+            owner=owner, session=session)
+        self._socket_ref = weakref.ref(sock)
+        # Ciphertext the kernel has not taken yet (non-blocking mode, or a
+        # timeout), and how many bytes of the write() that made it were
+        # accepted: a retried write() completes that one first, as OpenSSL
+        # does for a retried SSL_write().
+        self._unsent = b""
+        self._accepted = 0
+        # Where the incoming ciphertext stands: header bytes of the record
+        # being read, or how much of its body is still to come; None once
+        # the stream is found not to be TLS records.
+        self._header = b""
+        self._body_left = 0
+        # Two threads may use one connection (one reading, one writing):
+        # each lock keeps one direction's bytes in order.
+        self._send_lock = threading.Lock()
+        self._recv_lock = threading.Lock()
+
+    # -- what _ssl._SSLSocket offers besides I/O --
+
+    @property
+    def context(self):
+        return self._sslobj.context
+
+    @context.setter
+    def context(self, ctx):
+        self._sslobj.context = ctx
+
+    @property
+    def session(self):
+        return self._sslobj.session
+
+    @session.setter
+    def session(self, session):
+        self._sslobj.session = session
+
+    @property
+    def owner(self):
+        return self._sslobj.owner
+
+    @owner.setter
+    def owner(self, owner):
+        self._sslobj.owner = owner
+
+    @property
+    def session_reused(self):
+        return self._sslobj.session_reused
+
+    @property
+    def server_side(self):
+        return self._sslobj.server_side
+
+    @property
+    def server_hostname(self):
+        return self._sslobj.server_hostname
+
+    def __getattr__(self, name):
+        # pending, getpeercert, cipher, version, shared_ciphers,
+        # compression, selected_alpn_protocol, get_channel_binding,
+        # verify_client_post_handshake, ...: no I/O, answered by the SSL
+        # object as they are in the C socket mode.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._sslobj, name)
+
+    # -- I/O --
+
+    def do_handshake(self):
+        self._run("handshake", self._sslobj.do_handshake)
+
+    def read(self, len, buffer=None):
+        if buffer is None:
+            return self._run("read", self._sslobj.read, len)
+        return self._run("read", self._sslobj.read, len, buffer)
+
+    def write(self, data):
+        try:
+            view = memoryview(data)
+        except TypeError:
+            # The SSL object's own error for a bad argument.
+            return self._sslobj.write(data)
+        with view, view.cast("B") as octets:
+            write = self._sslobj.write
+            return self._write(len(octets),
+                               lambda start, end: write(octets[start:end]))
+
+    def _write_with_length(self, pointer, length):
+        # PyPy's ssl.SSLSocket.sendall() hands over bytes as a cffi
+        # pointer and a length.
+        write = self._sslobj._write_with_length
+        return self._write(length,
+                           lambda start, end: write(pointer + start,
+                                                    end - start))
+
+    def shutdown(self):
+        """Send close_notify and wait for the peer's; return the socket,
+        now without TLS, as the C socket mode does."""
+        self._run("shutdown", self._sslobj.shutdown)
+        return self._socket()
+
+    def _write(self, length, write_part):
+        """Encrypt and send ``length`` bytes of plaintext, handed to the SSL
+        object by ``write_part(start, end)``, a chunk at a time."""
+        timeout = SocketType.gettimeout(self._socket())
+        deadline = monotonic() + timeout if timeout else None
+        done = self._accepted
+        if done:
+            # The retry of a write() that raised SSLWantWriteError or timed
+            # out: its first ``done`` bytes are already encrypted, and are
+            # sent before the rest (what OpenSSL does for a retried
+            # SSL_write() in the C socket mode).
+            if length < done:
+                raise _ssl.SSLError(_ssl.SSL_ERROR_SSL,
+                                    "[SSL: BAD_LENGTH] bad length")
+            self._flush(deadline, "write")
+            self._accepted = 0
+        elif not length:
+            return self._run("write", write_part, 0, 0, deadline=deadline)
+        while done < length:
+            end = min(length, done + _WRITE_CHUNK)
+            done += self._run("write", write_part, done, end,
+                              deadline=deadline, flush=False)
+            try:
+                self._flush(deadline, "write")
+            except BaseException:
+                # The plaintext is taken; its ciphertext waits in _unsent.
+                self._accepted = done
+                raise
+        return length
+
+    # -- the engine --
+
+    def _socket(self):
+        sock = self._socket_ref()
+        if sock is None:
+            raise _ssl.SSLError(_ssl.SSL_ERROR_SYSCALL,
+                                "Underlying socket connection gone")
+        return sock
+
+    def _run(self, what, operation, *args, deadline=None, flush=True):
+        """Run ``operation`` of the memory-BIO SSL object until it stops
+        wanting to read: send what it wrote, receive what it needs, within
+        one deadline (the socket's timeout from now, unless given); return
+        its result.  ``what`` names the operation in timeout messages."""
+        if deadline is None:
+            timeout = SocketType.gettimeout(self._socket())
+            if timeout:
+                deadline = monotonic() + timeout
+        # A read does not insist on sending what an interrupted operation
+        # left (OpenSSL's SSL_read() does not flush a pending write).
+        required = what != "read"
+        if self._unsent and required:
+            self._flush(deadline, what)
+        while True:
+            try:
+                result = operation(*args)
+            except _ssl.SSLWantReadError:
+                self._flush(deadline, what, required)
+                if not self._fill(deadline, what):
+                    raise
+                continue
+            except BaseException:
+                # An alert OpenSSL wrote before failing goes to the peer,
+                # as in the C socket mode; a failure to send it does not
+                # hide the first error.
+                try:
+                    self._flush(deadline, what, required=False)
+                except Exception:
+                    pass
+                raise
+            if flush:
+                self._flush(deadline, what, required)
+            return result
+
+    def _timed_out(self, what, writing):
+        if what == "handshake":
+            return _timeout_error("The handshake operation timed out")
+        if writing:
+            return _timeout_error("The write operation timed out")
+        return _timeout_error("The read operation timed out")
+
+    def _flush(self, deadline, what, required=True):
+        """Send the ciphertext the SSL object wrote.  In non-blocking mode
+        what the kernel does not take is kept for later and, if
+        ``required``, SSLWantWriteError is raised; in timeout mode the
+        deadline bounds the wait."""
+        with self._send_lock:
+            outgoing = self._outgoing
+            if outgoing.pending:
+                data = self._unsent + outgoing.read()
+            elif self._unsent:
+                data = self._unsent
+            else:
+                return
+            self._unsent = b""
+            sock = self._socket()
+            timeout = SocketType.gettimeout(sock)
+            if timeout is None:
+                try:
+                    SocketType.sendall(sock, data)
+                except BaseException:
+                    # How much went out is unknown: the stream is broken
+                    # either way, and OpenSSL gives up on it too.
+                    raise
+                return
+            with memoryview(data) as view:
+                done = 0
+                total = len(view)
+                try:
+                    while done < total:
+                        if timeout:
+                            try:
+                                wait(sock.fileno(), WRITE, deadline)
+                            except _timeout_error:
+                                raise self._timed_out(what, True) from None
+                        try:
+                            done += SocketType.send(sock, view[done:])
+                        except BlockingIOError:
+                            if timeout:
+                                continue
+                            self._unsent = bytes(view[done:])
+                            if required:
+                                raise _want_write_error() from None
+                            return
+                finally:
+                    if done < total and not self._unsent:
+                        self._unsent = bytes(view[done:])
+
+    def _fill(self, deadline, what):
+        """Receive ciphertext for the SSL object: the rest of the record
+        being read (its header first).  False when a non-blocking socket has
+        none to give; True after data or the end of the stream."""
+        with self._recv_lock:
+            incoming = self._incoming
+            if incoming.eof:
+                return False
+            sock = self._socket()
+            timeout = SocketType.gettimeout(sock)
+            while True:
+                if self._body_left is None:
+                    size = _UNFRAMED_READ
+                elif self._body_left:
+                    size = self._body_left
+                else:
+                    size = _HEADER - len(self._header)
+                if timeout:
+                    try:
+                        wait(sock.fileno(), READ, deadline)
+                    except _timeout_error:
+                        raise self._timed_out(what, False) from None
+                try:
+                    data = SocketType.recv(sock, size)
+                except BlockingIOError:
+                    if timeout:
+                        continue
+                    return False
+                if not data:
+                    incoming.write_eof()
+                    return True
+                incoming.write(data)
+                if self._body_left is None:
+                    return True
+                if self._body_left:
+                    self._body_left -= len(data)
+                    return True
+                header = self._header + data
+                if len(header) < _HEADER:
+                    self._header = header
+                    continue
+                self._header = b""
+                body = (header[3] << 8) | header[4]
+                if (header[0] not in _RECORD_TYPES or header[1] != 3
+                        or body > _MAX_BODY):
+                    # Not TLS: let the SSL object say so.
+                    self._body_left = None
+                    return True
+                if not body:
+                    return True
+                self._body_left = body
+                # Go on to the body in the same call: the SSL object cannot
+                # do anything with a header alone.
+
+
+# --- installation ---------------------------------------------------------------
+
+_lock = threading.Lock()
+# While installed: the SSLContext class patched, its own _wrap_socket, and
+# whether sockcffi sockets get a SocketTLS.
+_installed = None
+
+
+def _wrap_socket(self, sock, server_side, server_hostname=None, *,
+                 owner=None, session=None):
+    """SSLContext._wrap_socket once install() has run: a SocketTLS for a
+    sockcffi socket, the native SSL object for anything else."""
+    context_class, native, memory_bio = _installed
+    if memory_bio and isinstance(sock, SocketType):
+        return SocketTLS(self, sock, server_side, server_hostname,
+                         owner=owner, session=session)
+    return native(self, sock, server_side, server_hostname, owner=owner,
+                  session=session)
+
+
+def install(memory_bio=None):
+    """Make ``SSLContext.wrap_socket`` do TLS over sockcffi sockets.
+
+    ``memory_bio``: None for this interpreter's default
+    (``MEMORY_BIO_DEFAULT``: always on CPython, whose ``_ssl`` has no other
+    way), True or False to choose on PyPy.  Calling it again only changes
+    that choice.  It imports ``ssl``: call it once
+    ``sys.modules['socket']`` is sockcffi, so that ``ssl.SSLSocket`` is
+    built on sockcffi's socket class.
+    """
+    global _ssl, _installed
+    if memory_bio is None:
+        memory_bio = MEMORY_BIO_DEFAULT
+    elif not memory_bio and sys.implementation.name != "pypy":
+        raise ValueError("this interpreter's _ssl only wraps its own "
+                         "sockets: the memory-BIO path is required")
+    import ssl
+    with _lock:
+        _ssl = ssl
+        context_class = ssl.SSLContext
+        if _installed is None:
+            native = context_class._wrap_socket
+            context_class._wrap_socket = _wrap_socket
+        else:
+            native = _installed[1]
+        _installed = (context_class, native, bool(memory_bio))
+
+
+def uninstall():
+    """Undo :func:`install`: ``SSLContext._wrap_socket`` is the native one
+    again.  Sockets already wrapped keep working."""
+    global _installed
+    with _lock:
+        if _installed is None:
+            return
+        context_class, native, _ = _installed
+        if vars(context_class).get("_wrap_socket") is _wrap_socket:
+            del context_class._wrap_socket
+            if context_class._wrap_socket is not native:
+                # It had a _wrap_socket of its own before install().
+                context_class._wrap_socket = native
+        _installed = None
+
+
+def installed():
+    """True while sockcffi sockets get :class:`SocketTLS` (install() in
+    effect, memory-BIO path); False otherwise."""
+    return _installed is not None and _installed[2]
