@@ -184,12 +184,16 @@ class SocketTLS:
                                lambda start, end: write(octets[start:end]))
 
     def _write_with_length(self, pointer, length):
-        # PyPy's ssl.SSLSocket.sendall() hands over bytes as a cffi
-        # pointer and a length.
+        # PyPy's ssl.SSLSocket.sendall() hands over bytes as an opaque
+        # "offset in bytes" object and a length: written in one piece.
         write = self._sslobj._write_with_length
-        return self._write(length,
-                           lambda start, end: write(pointer + start,
-                                                    end - start))
+
+        def write_all(start, end):
+            if (start, end) != (0, length):
+                raise _ssl.SSLError(_ssl.SSL_ERROR_SSL,
+                                    "[SSL: BAD_LENGTH] bad length")
+            return write(pointer, length)
+        return self._write(length, write_all, chunk=length)
 
     def shutdown(self):
         """Send close_notify and wait for the peer's; return the socket,
@@ -197,9 +201,9 @@ class SocketTLS:
         self._run("shutdown", self._sslobj.shutdown)
         return self._socket()
 
-    def _write(self, length, write_part):
+    def _write(self, length, write_part, chunk=_WRITE_CHUNK):
         """Encrypt and send ``length`` bytes of plaintext, handed to the SSL
-        object by ``write_part(start, end)``, a chunk at a time."""
+        object by ``write_part(start, end)``, ``chunk`` bytes at a time."""
         timeout = SocketType.gettimeout(self._socket())
         deadline = monotonic() + timeout if timeout else None
         done = self._accepted
@@ -216,7 +220,7 @@ class SocketTLS:
         elif not length:
             return self._run("write", write_part, 0, 0, deadline=deadline)
         while done < length:
-            end = min(length, done + _WRITE_CHUNK)
+            end = min(length, done + chunk)
             done += self._run("write", write_part, done, end,
                               deadline=deadline, flush=False)
             try:

@@ -21,9 +21,9 @@ The child processes, the per-test watchdog (``--timeout``), the restarts
 after a hang or a crash and the per-suite, per-mode time limit
 (``--total-timeout``) are ``tools/suite_runner.py``'s, shared with
 ``tools/conformance.py``.  In both modes ``test.support.use_resources`` is
-set to the resources in ``RESOURCES``, so the tests that need the Internet
-(``network``, ``urlfetch``) are skipped in both rather than left to the
-sandbox's DNS.
+set to the resources in ``RESOURCES`` (``urlfetch`` and the GUI/audio ones
+off), and the few tests that reach the Internet are deselected in both
+(``DESELECT``), rather than left to the sandbox's DNS.
 """
 from __future__ import annotations
 
@@ -45,12 +45,21 @@ SUITES = [
     "test_asyncio.test_sendfile", "test_asyncio.test_sock_lowlevel",
 ]
 
+# test.support resources enabled in both modes.  "network" gates loopback
+# servers too (test_socketserver asks for it at import); the tests that
+# reach the Internet are deselected below instead.
+RESOURCES = ["network", "subprocess", "decimal"]
+
+_INTERNET = "reaches hosts on the Internet (transient_internet), which this " \
+    "sandbox cannot; not a loopback test"
+
 # Per suite: (fnmatch pattern over "Class" or "Class.test", reason), dropped
 # from both modes before running.
-DESELECT = {}
-
-# test.support resources enabled in both modes: not the Internet.
-RESOURCES = ["subprocess", "decimal"]
+DESELECT = {
+    "test_ssl": [("NetworkedTests", _INTERNET)],
+    "test_httplib": [("HTTPSTest.test_networked*", _INTERNET)],
+    "test_imaplib": [("RemoteIMAP*", _INTERNET)],
+}
 
 
 def prepare(mode, progress):
