@@ -105,11 +105,16 @@ class SocketTLS:
         # does for a retried SSL_write().
         self._unsent = b""
         self._accepted = 0
-        # Where the incoming ciphertext stands: header bytes of the record
-        # being read, or how much of its body is still to come; None once
-        # the stream is found not to be TLS records.
-        self._header = b""
-        self._body_left = 0
+        # The record being received: ``_have`` of its ``_need`` bytes (the
+        # header's 5 until it is known, then header and body) are in
+        # ``_record``.  ``_framed`` is False once the stream turns out not
+        # to be TLS records.
+        self._record = None
+        self._have = 0
+        self._need = _HEADER
+        self._framed = True
+        # True after a read() returned data (see read()).
+        self._streaming = False
         # Two threads may use one connection (one reading, one writing):
         # each lock keeps one direction's bytes in order.
         self._send_lock = threading.Lock()
@@ -168,11 +173,30 @@ class SocketTLS:
         self._run("handshake", self._sslobj.do_handshake)
 
     def read(self, len, buffer=None):
-        if buffer is None:
-            return self._run("read", self._sslobj.read, len)
-        return self._run("read", self._sslobj.read, len, buffer)
+        args = (len,) if buffer is None else (len, buffer)
+        # While a stream of records is being read, the SSL object is known
+        # to need the next one when it holds no plaintext and no
+        # ciphertext: receive it first rather than have the SSL object
+        # raise SSLWantReadError to say so (that costs as much as the
+        # decryption of a small record).  Not after an end of stream or an
+        # error, which the SSL object answers again without reading.
+        fill_first = (self._streaming and len > 0
+                      and not self._incoming.pending
+                      and not self._sslobj.pending())
+        self._streaming = False
+        result = self._run("read", self._sslobj.read, *args,
+                           fill_first=fill_first)
+        self._streaming = bool(result)
+        return result
 
     def write(self, data):
+        cls = data.__class__
+        if ((cls is bytes or cls is memoryview and data.contiguous
+             and data.itemsize == 1) and len(data) <= _WRITE_CHUNK
+                and not self._accepted):
+            # One chunk (what sendall() and most writers hand over).
+            return self._write(len(data),
+                               lambda start, end: self._sslobj.write(data))
         try:
             view = memoryview(data)
         except TypeError:
@@ -240,7 +264,8 @@ class SocketTLS:
                                 "Underlying socket connection gone")
         return sock
 
-    def _run(self, what, operation, *args, deadline=None, flush=True):
+    def _run(self, what, operation, *args, deadline=None, flush=True,
+             fill_first=False):
         """Run ``operation`` of the memory-BIO SSL object until it stops
         wanting to read: send what it wrote, receive what it needs, within
         one deadline (the socket's timeout from now, unless given); return
@@ -254,6 +279,9 @@ class SocketTLS:
         required = what != "read"
         if self._unsent and required:
             self._flush(deadline, what)
+        if fill_first:
+            # False (non-blocking, nothing there): the SSL object says so.
+            self._fill(deadline, what)
         while True:
             try:
                 result = operation(*args)
@@ -330,58 +358,81 @@ class SocketTLS:
                         self._unsent = bytes(view[done:])
 
     def _fill(self, deadline, what):
-        """Receive ciphertext for the SSL object: the rest of the record
-        being read (its header first).  False when a non-blocking socket has
-        none to give; True after data or the end of the stream."""
+        """Receive ciphertext for the SSL object: the record being read, its
+        header first, handed over whole.  False when a non-blocking socket
+        has none to give; True after a record, a non-TLS header or the end
+        of the stream."""
         with self._recv_lock:
             incoming = self._incoming
             if incoming.eof:
                 return False
             sock = self._socket()
             timeout = SocketType.gettimeout(sock)
-            while True:
-                if self._body_left is None:
-                    size = _UNFRAMED_READ
-                elif self._body_left:
-                    size = self._body_left
-                else:
-                    size = _HEADER - len(self._header)
-                if timeout:
-                    try:
-                        wait(sock.fileno(), READ, deadline)
-                    except _timeout_error:
-                        raise self._timed_out(what, False) from None
-                try:
-                    data = SocketType.recv(sock, size)
-                except BlockingIOError:
-                    if timeout:
-                        continue
+            record = self._record
+            if record is None:
+                # Allocated on first use: a connection that never reads
+                # holds no buffer.
+                record = self._record = memoryview(
+                    bytearray(_HEADER + _MAX_BODY))
+            if not self._framed:
+                n = self._receive(sock, timeout, deadline, what,
+                                  record[:_UNFRAMED_READ])
+                if n is None:
                     return False
-                if not data:
+                if n:
+                    incoming.write(record[:n])
+                else:
+                    incoming.write_eof()
+                return True
+            while True:
+                have, need = self._have, self._need
+                n = self._receive(sock, timeout, deadline, what,
+                                  record[have:need])
+                if n is None:
+                    return False
+                if not n:
+                    # End of stream; a record cut short goes to the SSL
+                    # object as it is, for it to report.
+                    if have:
+                        incoming.write(record[:have])
+                    self._have = 0
                     incoming.write_eof()
                     return True
-                incoming.write(data)
-                if self._body_left is None:
-                    return True
-                if self._body_left:
-                    self._body_left -= len(data)
-                    return True
-                header = self._header + data
-                if len(header) < _HEADER:
-                    self._header = header
+                have += n
+                self._have = have
+                if have < need:
                     continue
-                self._header = b""
-                body = (header[3] << 8) | header[4]
-                if (header[0] not in _RECORD_TYPES or header[1] != 3
-                        or body > _MAX_BODY):
-                    # Not TLS: let the SSL object say so.
-                    self._body_left = None
-                    return True
-                if not body:
-                    return True
-                self._body_left = body
-                # Go on to the body in the same call: the SSL object cannot
-                # do anything with a header alone.
+                if need == _HEADER:
+                    body = (record[3] << 8) | record[4]
+                    if (record[0] not in _RECORD_TYPES or record[1] != 3
+                            or body > _MAX_BODY):
+                        # Not TLS: the SSL object says so from the header.
+                        incoming.write(record[:_HEADER])
+                        self._have = 0
+                        self._framed = False
+                        return True
+                    need = self._need = _HEADER + body
+                    if body:
+                        continue
+                incoming.write(record[:need])
+                self._have = 0
+                self._need = _HEADER
+                return True
+
+    def _receive(self, sock, timeout, deadline, what, view):
+        """recv_into(view) on the socket within the deadline; None when a
+        non-blocking socket has nothing."""
+        while True:
+            if timeout:
+                try:
+                    wait(sock.fileno(), READ, deadline)
+                except _timeout_error:
+                    raise self._timed_out(what, False) from None
+            try:
+                return SocketType.recv_into(sock, view)
+            except BlockingIOError:
+                if not timeout:
+                    return None
 
 
 # --- installation ---------------------------------------------------------------

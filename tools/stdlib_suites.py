@@ -62,15 +62,15 @@ DESELECT = {
 }
 
 
-def prepare(mode, progress):
+def prepare(mode, progress, memory_bio=None):
     """The child's substitution: sockcffi as ``socket`` from the first
-    import, then TLS on it."""
+    import, then TLS on it (``memory_bio`` as for ``tls.install``)."""
     sockcffi_file = None
     if mode == "sockcffi":
         sockcffi = suite_runner.import_sockcffi()
         sys.modules["socket"] = sockcffi
         from sockcffi import tls
-        tls.install()
+        tls.install(memory_bio=memory_bio)
         sockcffi_file = getattr(sockcffi, "__file__", None)
     from test import support
     support.use_resources = list(RESOURCES)
@@ -116,6 +116,10 @@ def parse_args(argv):
                    help="run one mode only (no comparison)")
     p.add_argument("--exclusions", default=DEFAULT_EXCLUSIONS,
                    help="exclusions file (default: %(default)s)")
+    p.add_argument("--memory-bio", action="store_true",
+                   help="PyPy: TLS through sockcffi's memory-BIO path "
+                        "rather than PyPy's native _ssl path (CPython has "
+                        "only the former)")
     p.add_argument("--_suite", help=argparse.SUPPRESS)
     suite_runner.add_arguments(p, total_timeout=600.0)
     return p.parse_args(argv)
@@ -124,7 +128,7 @@ def parse_args(argv):
 def run_suite(name, args, exclusions, modes):
     module = "test." + name
     command = [sys.executable, "-X", "faulthandler", os.path.abspath(__file__),
-               "--_suite", name]
+               "--_suite", name] + (["--memory-bio"] if args.memory_bio else [])
     reports = []
     for mode in modes:
         print("%s: %s mode ..." % (name, mode), flush=True)
@@ -183,8 +187,10 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args._child:
         name = args._suite
-        return suite_runner.child_main(args, "test." + name,
-                                       DESELECT.get(name, []), prepare)
+        memory_bio = True if args.memory_bio else None
+        return suite_runner.child_main(
+            args, "test." + name, DESELECT.get(name, []),
+            lambda mode, progress: prepare(mode, progress, memory_bio))
     try:
         exclusions, n_entries = read_exclusions(args.exclusions)
     except ValueError as exc:
