@@ -47,9 +47,12 @@ from .waiting import READ, WRITE, wait
 __all__ = ["SocketTLS", "install", "uninstall", "installed"]
 
 # The memory-BIO path is the only one CPython's _ssl allows for a socket
-# that is not its own.  On PyPy both work; the native one moves 64 MiB
-# through TLS about as fast and makes 1.6x the handshakes per second
-# (tools/bench: tls_bulk_* / tls_handshake_*), so it stays the default.
+# that is not its own.  On PyPy both work; measured with tools/bench/run.py
+# (tls_bulk, tls_handshake and their _membio twins, against PyPy's own
+# socket and ssl), the native path runs at 0.9-1.0x for 64 MiB and for full
+# handshakes, the memory-BIO path at 0.4-0.7x the throughput and 1.3-1.4x
+# the time per handshake (PyPy's MemoryBIO and SSL object are themselves
+# Python over cffi): the native path stays PyPy's default.
 MEMORY_BIO_DEFAULT = sys.implementation.name != "pypy"
 
 # A TLS record header: content type, protocol version (2 bytes), length.
@@ -327,35 +330,33 @@ class SocketTLS:
             sock = self._socket()
             timeout = SocketType.gettimeout(sock)
             if timeout is None:
-                try:
-                    SocketType.sendall(sock, data)
-                except BaseException:
-                    # How much went out is unknown: the stream is broken
-                    # either way, and OpenSSL gives up on it too.
-                    raise
+                # On error, how much went out is unknown: the stream is
+                # broken either way, as it is for OpenSSL.
+                SocketType.sendall(sock, data)
                 return
-            with memoryview(data) as view:
-                done = 0
-                total = len(view)
-                try:
-                    while done < total:
-                        if timeout:
-                            try:
-                                wait(sock.fileno(), WRITE, deadline)
-                            except _timeout_error:
-                                raise self._timed_out(what, True) from None
+            # Not released explicitly: the socket call may still hold an
+            # export of it when an exception leaves.
+            view = memoryview(data)
+            done = 0
+            total = len(view)
+            try:
+                while done < total:
+                    if timeout:
                         try:
-                            done += SocketType.send(sock, view[done:])
-                        except BlockingIOError:
-                            if timeout:
-                                continue
-                            self._unsent = bytes(view[done:])
-                            if required:
-                                raise _want_write_error() from None
-                            return
-                finally:
-                    if done < total and not self._unsent:
-                        self._unsent = bytes(view[done:])
+                            wait(sock.fileno(), WRITE, deadline)
+                        except _timeout_error:
+                            raise self._timed_out(what, True) from None
+                    try:
+                        done += SocketType.send(sock, view[done:])
+                    except BlockingIOError:
+                        if timeout:
+                            continue
+                        if required:
+                            raise _want_write_error() from None
+                        return
+            finally:
+                if done < total:
+                    self._unsent = bytes(view[done:])
 
     def _fill(self, deadline, what):
         """Receive ciphertext for the SSL object: the record being read, its
