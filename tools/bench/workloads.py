@@ -271,6 +271,21 @@ def echo_scale(mod, clients, rounds=20):
     return elapsed / (clients * rounds)
 
 
+def _tls(mod, workload, size, membio=False):
+    """A TLS workload in a child interpreter (tls_child.py): ``ssl`` must be
+    imported there with ``mod`` already the socket module."""
+    import subprocess
+    import sys
+    mode = "stdlib" if mod.__name__ == "socket" else (
+        "sockcffi-membio" if membio else "sockcffi")
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                          "tls_child.py")
+    out = subprocess.run([sys.executable, script, mode, workload, str(size)],
+                         check=True, stdout=subprocess.PIPE,
+                         universal_newlines=True, timeout=600)
+    return float(out.stdout)
+
+
 WORKLOADS = {
     # name: (function, default size, unit shown, C floor workload or None)
     "pingpong": (pingpong, 200000, "us/round", "pingpong"),
@@ -290,4 +305,15 @@ WORKLOADS = {
                  None),
     "echo_1000": (lambda mod, n: echo_scale(mod, 1000, n), 4, "us/message",
                   None),
+    # TLS (sockcffi.tls): 64 MiB in 16 KiB records, and full handshakes.
+    # The _membio pair forces sockcffi's memory-BIO path, which CPython
+    # always takes and PyPy can (its default is its native _ssl path).
+    "tls_bulk": (lambda mod, n: _tls(mod, "bulk", n), 64 << 20, "GB/s",
+                 None),
+    "tls_handshake": (lambda mod, n: _tls(mod, "handshake", n), 300,
+                      "us/handshake", None),
+    "tls_bulk_membio": (lambda mod, n: _tls(mod, "bulk", n, True), 64 << 20,
+                        "GB/s", None),
+    "tls_handshake_membio": (lambda mod, n: _tls(mod, "handshake", n, True),
+                             300, "us/handshake", None),
 }

@@ -1,0 +1,506 @@
+"""TLS on sockcffi sockets: the stdlib ``ssl`` module, unchanged, on top.
+
+CPython's ``_ssl`` does TLS on a socket by handing the descriptor to
+OpenSSL, and only accepts its own C ``_socket.socket`` for that.  Its other
+mode works on any transport: an SSL object in *memory-BIO* mode
+(``SSLContext._wrap_bio``) reads ciphertext from one ``ssl.MemoryBIO`` and
+writes ciphertext to another, and reports ``SSLWantReadError`` when it needs
+bytes it has not been given.  :class:`SocketTLS` joins the two: an object
+with the interface of the ``_ssl._SSLSocket`` that ``ssl.SSLSocket`` keeps in
+its ``_sslobj`` attribute, whose I/O methods run the memory-BIO SSL object
+and move the ciphertext over the sockcffi socket's descriptor, waiting the
+way the C socket mode waits (one deadline per operation, the socket's own
+timeout, non-blocking mode answered with ``SSLWantReadError`` /
+``SSLWantWriteError``).  Everything else in ``ssl.SSLSocket`` -- ``_create``,
+``do_handshake_on_connect``, ``suppress_ragged_eofs``, ``sendall``,
+``sendfile``, ``makefile``, ``accept``, ``connect`` -- is the stdlib's own
+code, running unchanged.
+
+:func:`install` makes ``SSLContext._wrap_socket`` (the one place where
+``ssl.SSLSocket`` asks ``_ssl`` for its SSL object) return a
+:class:`SocketTLS` for sockcffi sockets; other sockets take the native path
+as before.  When ``ssl`` is imported after ``sys.modules['socket']`` became
+sockcffi, ``ssl.SSLSocket`` subclasses ``sockcffi.socket`` and wrapped
+sockets are sockcffi sockets end to end.
+
+How the ciphertext is read: one TLS record at a time, the 5-byte record
+header first and then exactly the length it announces -- the reads
+OpenSSL's own socket BIO makes.  Nothing past the record the SSL object asked
+for is taken from the kernel, so after ``unwrap()`` the cleartext that
+follows the peer's close_notify is still in the socket for the caller.
+
+PyPy: its ``_ssl`` is written with cffi and works on any object with
+``fileno()`` and ``gettimeout()``, so sockcffi sockets already work with its
+native (descriptor) mode; that mode is kept there by default (see
+``MEMORY_BIO_DEFAULT`` for the measurement behind the choice).
+``install(memory_bio=True)`` selects this module's path on PyPy too.
+"""
+import sys
+import threading
+import weakref
+from time import monotonic
+
+from .errors import timeout as _timeout_error
+from .sockets import SocketType
+from .waiting import READ, WRITE, wait
+
+__all__ = ["SocketTLS", "install", "uninstall", "installed"]
+
+# The memory-BIO path is the only one CPython's _ssl allows for a socket
+# that is not its own.  On PyPy both work; measured with tools/bench/run.py
+# (tls_bulk, tls_handshake and their _membio twins, against PyPy's own
+# socket and ssl), the native path runs at 0.9-1.0x for 64 MiB and for full
+# handshakes, the memory-BIO path at 0.4-0.7x the throughput and 1.3-1.4x
+# the time per handshake (PyPy's MemoryBIO and SSL object are themselves
+# Python over cffi): the native path stays PyPy's default.
+MEMORY_BIO_DEFAULT = sys.implementation.name != "pypy"
+
+# A TLS record header: content type, protocol version (2 bytes), length.
+_HEADER = 5
+# Types of TLS records (change_cipher_spec, alert, handshake,
+# application_data, heartbeat); anything else is not TLS framing.
+_RECORD_TYPES = frozenset((20, 21, 22, 23, 24))
+# The largest ciphertext body a record may announce (RFC 8446, 5.2).
+_MAX_BODY = 2 ** 14 + 256 + 2048
+# write() encrypts and sends this much at a time, so that a large sendall()
+# neither doubles its memory in ciphertext nor waits for all of it to be
+# encrypted before the first byte leaves.
+_WRITE_CHUNK = 256 * 1024
+# One recv() when the framing is unknown (a peer that does not speak TLS).
+_UNFRAMED_READ = 16 * 1024
+
+# Set by install() from the ssl module (imported then, not at the import of
+# this module, so that importing sockcffi.tls never binds ssl to the socket
+# module of the moment).
+_ssl = None
+
+
+def _want_write_error():
+    """The SSLWantWriteError a non-blocking C socket-mode write raises when
+    the kernel will not take the ciphertext (the memory-BIO SSL object never
+    raises it itself)."""
+    err = _ssl.SSLWantWriteError(_ssl.SSL_ERROR_WANT_WRITE,
+                                 "The operation did not complete (write)")
+    err.reason = None
+    err.library = None
+    return err
+
+
+class SocketTLS:
+    """The TLS connection of one sockcffi socket: what ``ssl.SSLSocket``
+    holds in ``_sslobj``, made of a memory-BIO SSL object and the socket.
+
+    Built by ``SSLContext._wrap_socket`` once :func:`install` has run.  The
+    socket is held through a weak reference, as ``_ssl`` holds it.
+    """
+
+    def __init__(self, context, sock, server_side, server_hostname=None,
+                 owner=None, session=None):
+        self._incoming = _ssl.MemoryBIO()
+        self._outgoing = _ssl.MemoryBIO()
+        self._sslobj = context._wrap_bio(
+            self._incoming, self._outgoing, server_side, server_hostname,
+            owner=owner, session=session)
+        self._socket_ref = weakref.ref(sock)
+        # Ciphertext the kernel has not taken yet (non-blocking mode, or a
+        # timeout), and how many bytes of the write() that made it were
+        # accepted: a retried write() completes that one first, as OpenSSL
+        # does for a retried SSL_write().
+        self._unsent = b""
+        self._accepted = 0
+        # The record being received: ``_have`` of its ``_need`` bytes (the
+        # header's 5 until it is known, then header and body) are in
+        # ``_record``.  ``_framed`` is False once the stream turns out not
+        # to be TLS records.
+        self._record = None
+        self._have = 0
+        self._need = _HEADER
+        self._framed = True
+        # True after a read() returned data (see read()).
+        self._streaming = False
+        # Two threads may use one connection (one reading, one writing):
+        # each lock keeps one direction's bytes in order.
+        self._send_lock = threading.Lock()
+        self._recv_lock = threading.Lock()
+
+    # -- what _ssl._SSLSocket offers besides I/O --
+
+    @property
+    def context(self):
+        return self._sslobj.context
+
+    @context.setter
+    def context(self, ctx):
+        self._sslobj.context = ctx
+
+    @property
+    def session(self):
+        return self._sslobj.session
+
+    @session.setter
+    def session(self, session):
+        self._sslobj.session = session
+
+    @property
+    def owner(self):
+        return self._sslobj.owner
+
+    @owner.setter
+    def owner(self, owner):
+        self._sslobj.owner = owner
+
+    @property
+    def session_reused(self):
+        return self._sslobj.session_reused
+
+    @property
+    def server_side(self):
+        return self._sslobj.server_side
+
+    @property
+    def server_hostname(self):
+        return self._sslobj.server_hostname
+
+    def __getattr__(self, name):
+        # pending, getpeercert, cipher, version, shared_ciphers,
+        # compression, selected_alpn_protocol, get_channel_binding,
+        # verify_client_post_handshake, ...: no I/O, answered by the SSL
+        # object as they are in the C socket mode.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._sslobj, name)
+
+    # -- I/O --
+
+    def do_handshake(self):
+        self._run("handshake", self._sslobj.do_handshake)
+
+    def read(self, len, buffer=None):
+        args = (len,) if buffer is None else (len, buffer)
+        # While a stream of records is being read, the SSL object is known
+        # to need the next one when it holds no plaintext and no
+        # ciphertext: receive it first rather than have the SSL object
+        # raise SSLWantReadError to say so (that costs as much as the
+        # decryption of a small record).  Not after an end of stream or an
+        # error, which the SSL object answers again without reading.
+        fill_first = (self._streaming and len > 0
+                      and not self._incoming.pending
+                      and not self._sslobj.pending())
+        self._streaming = False
+        result = self._run("read", self._sslobj.read, *args,
+                           fill_first=fill_first)
+        self._streaming = bool(result)
+        return result
+
+    def write(self, data):
+        cls = data.__class__
+        if ((cls is bytes or cls is memoryview and data.contiguous
+             and data.itemsize == 1) and len(data) <= _WRITE_CHUNK
+                and not self._accepted):
+            # One chunk (what sendall() and most writers hand over).
+            return self._write(len(data),
+                               lambda start, end: self._sslobj.write(data))
+        try:
+            view = memoryview(data)
+        except TypeError:
+            # The SSL object's own error for a bad argument.
+            return self._sslobj.write(data)
+        with view, view.cast("B") as octets:
+            write = self._sslobj.write
+            return self._write(len(octets),
+                               lambda start, end: write(octets[start:end]))
+
+    def _write_with_length(self, pointer, length):
+        # PyPy's ssl.SSLSocket.sendall() hands over bytes as an opaque
+        # "offset in bytes" object and a length: written in one piece.
+        write = self._sslobj._write_with_length
+
+        def write_all(start, end):
+            if (start, end) != (0, length):
+                raise _ssl.SSLError(_ssl.SSL_ERROR_SSL,
+                                    "[SSL: BAD_LENGTH] bad length")
+            return write(pointer, length)
+        return self._write(length, write_all, chunk=length)
+
+    def shutdown(self):
+        """Send close_notify and wait for the peer's; return the socket,
+        now without TLS, as the C socket mode does."""
+        self._run("shutdown", self._sslobj.shutdown)
+        return self._socket()
+
+    def _write(self, length, write_part, chunk=_WRITE_CHUNK):
+        """Encrypt and send ``length`` bytes of plaintext, handed to the SSL
+        object by ``write_part(start, end)``, ``chunk`` bytes at a time."""
+        timeout = SocketType.gettimeout(self._socket())
+        deadline = monotonic() + timeout if timeout else None
+        done = self._accepted
+        if done:
+            # The retry of a write() that raised SSLWantWriteError or timed
+            # out: its first ``done`` bytes are already encrypted, and are
+            # sent before the rest (what OpenSSL does for a retried
+            # SSL_write() in the C socket mode).
+            if length < done:
+                raise _ssl.SSLError(_ssl.SSL_ERROR_SSL,
+                                    "[SSL: BAD_LENGTH] bad length")
+            self._flush(deadline, "write")
+            self._accepted = 0
+        elif not length:
+            return self._run("write", write_part, 0, 0, deadline=deadline)
+        while done < length:
+            end = min(length, done + chunk)
+            done += self._run("write", write_part, done, end,
+                              deadline=deadline, flush=False)
+            try:
+                self._flush(deadline, "write")
+            except BaseException:
+                # The plaintext is taken; its ciphertext waits in _unsent.
+                self._accepted = done
+                raise
+        return length
+
+    # -- the engine --
+
+    def _socket(self):
+        sock = self._socket_ref()
+        if sock is None:
+            raise _ssl.SSLError(_ssl.SSL_ERROR_SYSCALL,
+                                "Underlying socket connection gone")
+        return sock
+
+    def _run(self, what, operation, *args, deadline=None, flush=True,
+             fill_first=False):
+        """Run ``operation`` of the memory-BIO SSL object until it stops
+        wanting to read: send what it wrote, receive what it needs, within
+        one deadline (the socket's timeout from now, unless given); return
+        its result.  ``what`` names the operation in timeout messages."""
+        if deadline is None:
+            timeout = SocketType.gettimeout(self._socket())
+            if timeout:
+                deadline = monotonic() + timeout
+        # A read does not insist on sending what an interrupted operation
+        # left (OpenSSL's SSL_read() does not flush a pending write).
+        required = what != "read"
+        if self._unsent and required:
+            self._flush(deadline, what)
+        if fill_first:
+            # False (non-blocking, nothing there): the SSL object says so.
+            self._fill(deadline, what)
+        while True:
+            try:
+                result = operation(*args)
+            except _ssl.SSLWantReadError:
+                self._flush(deadline, what, required)
+                if not self._fill(deadline, what):
+                    raise
+                continue
+            except BaseException:
+                # An alert OpenSSL wrote before failing goes to the peer,
+                # as in the C socket mode; a failure to send it does not
+                # hide the first error.
+                try:
+                    self._flush(deadline, what, required=False)
+                except Exception:
+                    pass
+                raise
+            if flush:
+                self._flush(deadline, what, required)
+            return result
+
+    def _timed_out(self, what, writing):
+        if what == "handshake":
+            return _timeout_error("The handshake operation timed out")
+        if writing:
+            return _timeout_error("The write operation timed out")
+        return _timeout_error("The read operation timed out")
+
+    def _flush(self, deadline, what, required=True):
+        """Send the ciphertext the SSL object wrote.  In non-blocking mode
+        what the kernel does not take is kept for later and, if
+        ``required``, SSLWantWriteError is raised; in timeout mode the
+        deadline bounds the wait."""
+        with self._send_lock:
+            outgoing = self._outgoing
+            if outgoing.pending:
+                data = self._unsent + outgoing.read()
+            elif self._unsent:
+                data = self._unsent
+            else:
+                return
+            self._unsent = b""
+            sock = self._socket()
+            timeout = SocketType.gettimeout(sock)
+            if timeout is None:
+                # On error, how much went out is unknown: the stream is
+                # broken either way, as it is for OpenSSL.
+                SocketType.sendall(sock, data)
+                return
+            # Not released explicitly: the socket call may still hold an
+            # export of it when an exception leaves.
+            view = memoryview(data)
+            done = 0
+            total = len(view)
+            try:
+                while done < total:
+                    if timeout:
+                        try:
+                            wait(sock.fileno(), WRITE, deadline)
+                        except _timeout_error:
+                            raise self._timed_out(what, True) from None
+                    try:
+                        done += SocketType.send(sock, view[done:])
+                    except BlockingIOError:
+                        if timeout:
+                            continue
+                        if required:
+                            raise _want_write_error() from None
+                        return
+            finally:
+                if done < total:
+                    self._unsent = bytes(view[done:])
+
+    def _fill(self, deadline, what):
+        """Receive ciphertext for the SSL object: the record being read, its
+        header first, handed over whole.  False when a non-blocking socket
+        has none to give; True after a record, a non-TLS header or the end
+        of the stream."""
+        with self._recv_lock:
+            incoming = self._incoming
+            if incoming.eof:
+                return False
+            sock = self._socket()
+            timeout = SocketType.gettimeout(sock)
+            record = self._record
+            if record is None:
+                # Allocated on first use: a connection that never reads
+                # holds no buffer.
+                record = self._record = memoryview(
+                    bytearray(_HEADER + _MAX_BODY))
+            if not self._framed:
+                n = self._receive(sock, timeout, deadline, what,
+                                  record[:_UNFRAMED_READ])
+                if n is None:
+                    return False
+                if n:
+                    incoming.write(record[:n])
+                else:
+                    incoming.write_eof()
+                return True
+            while True:
+                have, need = self._have, self._need
+                n = self._receive(sock, timeout, deadline, what,
+                                  record[have:need])
+                if n is None:
+                    return False
+                if not n:
+                    # End of stream; a record cut short goes to the SSL
+                    # object as it is, for it to report.
+                    if have:
+                        incoming.write(record[:have])
+                    self._have = 0
+                    incoming.write_eof()
+                    return True
+                have += n
+                self._have = have
+                if have < need:
+                    continue
+                if need == _HEADER:
+                    body = (record[3] << 8) | record[4]
+                    if (record[0] not in _RECORD_TYPES or record[1] != 3
+                            or body > _MAX_BODY):
+                        # Not TLS: the SSL object says so from the header.
+                        incoming.write(record[:_HEADER])
+                        self._have = 0
+                        self._framed = False
+                        return True
+                    need = self._need = _HEADER + body
+                    if body:
+                        continue
+                incoming.write(record[:need])
+                self._have = 0
+                self._need = _HEADER
+                return True
+
+    def _receive(self, sock, timeout, deadline, what, view):
+        """recv_into(view) on the socket within the deadline; None when a
+        non-blocking socket has nothing."""
+        while True:
+            if timeout:
+                try:
+                    wait(sock.fileno(), READ, deadline)
+                except _timeout_error:
+                    raise self._timed_out(what, False) from None
+            try:
+                return SocketType.recv_into(sock, view)
+            except BlockingIOError:
+                if not timeout:
+                    return None
+
+
+# --- installation ---------------------------------------------------------------
+
+_lock = threading.Lock()
+# While installed: the SSLContext class patched, its own _wrap_socket, and
+# whether sockcffi sockets get a SocketTLS.
+_installed = None
+
+
+def _wrap_socket(self, sock, server_side, server_hostname=None, *,
+                 owner=None, session=None):
+    """SSLContext._wrap_socket once install() has run: a SocketTLS for a
+    sockcffi socket, the native SSL object for anything else."""
+    context_class, native, memory_bio = _installed
+    if memory_bio and isinstance(sock, SocketType):
+        return SocketTLS(self, sock, server_side, server_hostname,
+                         owner=owner, session=session)
+    return native(self, sock, server_side, server_hostname, owner=owner,
+                  session=session)
+
+
+def install(memory_bio=None):
+    """Make ``SSLContext.wrap_socket`` do TLS over sockcffi sockets.
+
+    ``memory_bio``: None for this interpreter's default
+    (``MEMORY_BIO_DEFAULT``: always on CPython, whose ``_ssl`` has no other
+    way), True or False to choose on PyPy.  Calling it again only changes
+    that choice.  It imports ``ssl``: call it once
+    ``sys.modules['socket']`` is sockcffi, so that ``ssl.SSLSocket`` is
+    built on sockcffi's socket class.
+    """
+    global _ssl, _installed
+    if memory_bio is None:
+        memory_bio = MEMORY_BIO_DEFAULT
+    elif not memory_bio and sys.implementation.name != "pypy":
+        raise ValueError("this interpreter's _ssl only wraps its own "
+                         "sockets: the memory-BIO path is required")
+    import ssl
+    with _lock:
+        _ssl = ssl
+        context_class = ssl.SSLContext
+        if _installed is None:
+            native = context_class._wrap_socket
+            context_class._wrap_socket = _wrap_socket
+        else:
+            native = _installed[1]
+        _installed = (context_class, native, bool(memory_bio))
+
+
+def uninstall():
+    """Undo :func:`install`: ``SSLContext._wrap_socket`` is the native one
+    again.  Sockets already wrapped keep working."""
+    global _installed
+    with _lock:
+        if _installed is None:
+            return
+        context_class, native, _ = _installed
+        if vars(context_class).get("_wrap_socket") is _wrap_socket:
+            del context_class._wrap_socket
+            if context_class._wrap_socket is not native:
+                # It had a _wrap_socket of its own before install().
+                context_class._wrap_socket = native
+        _installed = None
+
+
+def installed():
+    """True while sockcffi sockets get :class:`SocketTLS` (install() in
+    effect, memory-BIO path); False otherwise."""
+    return _installed is not None and _installed[2]

@@ -1,0 +1,227 @@
+"""TLS on sockcffi sockets (sockcffi.tls), against the stdlib's ssl on the
+stdlib's socket.
+
+The end-to-end tests run in child interpreters where sockcffi is
+``sys.modules['socket']`` before anything imports ``socket`` (as in a
+program that adopts it), since ``ssl.SSLSocket`` is built on whatever
+``socket.socket`` is when ``ssl`` is first imported.  Certificates are the
+interpreter's own test-suite ones (``test/certdata/`` on CPython 3.11,
+``test/`` from pypy3-lib-testsuite on Debian's PyPy).
+"""
+import gc
+import json
+import os
+import ssl
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+
+import sockcffi
+from sockcffi import tls
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCENARIOS = os.path.join(HERE, "tls_scenarios.py")
+PYPY = sys.implementation.name == "pypy"
+CHILD_TIMEOUT = 300
+JOIN = 20.0
+
+
+def _find_certificate():
+    import test
+    base = os.path.dirname(test.__file__)
+    for path in (os.path.join(base, "certdata", "keycert.pem"),
+                 os.path.join(base, "keycert.pem")):
+        if os.path.exists(path):
+            return path
+    return None
+
+
+CERT = _find_certificate()
+needs_cert = pytest.mark.skipif(
+    CERT is None, reason="the interpreter's test package has no keycert.pem "
+    "(CPython's Lib/test, or Debian's pypy3-lib-testsuite)")
+
+
+def run_child(args, timeout=CHILD_TIMEOUT):
+    proc = subprocess.run([sys.executable] + args, cwd=HERE,
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=timeout,
+                          universal_newlines=True)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    return proc.stdout
+
+
+# --- the scenarios, both ways -------------------------------------------------
+
+_results = {}
+
+
+def scenario_results(mode):
+    if mode not in _results:
+        _results[mode] = json.loads(run_child([SCENARIOS, mode, CERT]))
+    return _results[mode]
+
+
+MODES = ["sockcffi"] + (["sockcffi-native"] if PYPY else [])
+
+
+@needs_cert
+@pytest.mark.parametrize("mode", MODES)
+def test_scenarios_behave_as_with_the_stdlib(mode):
+    """Handshake, echo of every record boundary, connection details,
+    timeouts, non-blocking mode, ragged EOF and close_notify, unwrap with
+    cleartext after it, sendfile, makefile, accept/connect/connect_ex,
+    session reuse, SNI, verification failures, post-handshake auth: each
+    outcome equal to the stdlib's."""
+    expected = dict(scenario_results("stdlib"))
+    got = dict(scenario_results(mode))
+    assert got.pop("_ssl_socket_base") == "sockcffi"
+    assert expected.pop("_ssl_socket_base") == "socket"
+    types = got.pop("_sslobj_types")
+    expected.pop("_sslobj_types")
+    assert types == (["SocketTLS"] if mode == "sockcffi" else ["_SSLSocket"])
+    for name in sorted(expected):
+        assert got[name] == expected[name], name
+
+
+# --- 1,000 HTTPS requests, both ends on sockcffi -------------------------------
+
+HTTPS_CHILD = textwrap.dedent("""
+    import sys, sockcffi
+    sys.modules["socket"] = sockcffi
+    from sockcffi import tls
+    tls.install()
+
+    import hashlib, http.client, http.server, socket, ssl, threading
+
+    cert = sys.argv[1]
+
+    def body_for(path):
+        # Every response different, sizes from 0 to ~200 kB.
+        seed = hashlib.sha256(path.encode()).digest()
+        return seed * (int.from_bytes(seed[:2], "big") % 6000)
+
+    server_kinds = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            server_kinds.append(type(self.connection._sslobj).__name__)
+            body = body_for(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(cert)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = sctx.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    cctx = ssl.create_default_context(cafile=cert)
+    host, port = server.server_address
+    done = 0
+    client_kinds = set()
+    for connection in range(20):
+        conn = http.client.HTTPSConnection("localhost", port, context=cctx,
+                                           timeout=30)
+        for i in range(50):
+            path = "/%d/%d" % (connection, i)
+            conn.request("GET", path)
+            response = conn.getresponse()
+            body = response.read()
+            assert response.status == 200, response.status
+            assert body == body_for(path), path
+            client_kinds.add((type(conn.sock).__mro__[1].__module__,
+                              type(conn.sock._sslobj).__name__))
+            done += 1
+        conn.close()
+    server.shutdown()
+    server.server_close()
+    print(done, sorted(client_kinds), sorted(set(server_kinds)))
+""")
+
+
+@needs_cert
+def test_https_client_and_server_on_sockcffi_1000_requests():
+    out = run_child(["-c", HTTPS_CHILD, CERT]).split(None, 1)
+    assert out[0] == "1000"
+    kind = "SocketTLS" if tls.MEMORY_BIO_DEFAULT else "_SSLSocket"
+    assert out[1].strip() == "%r %r" % ([("sockcffi", kind)], [kind])
+
+
+# --- the installation, in this process --------------------------------------------
+
+def test_install_is_idempotent_and_uninstall_restores():
+    native = ssl.SSLContext._wrap_socket
+    try:
+        tls.install()
+        tls.install()
+        assert tls.installed() == tls.MEMORY_BIO_DEFAULT
+        assert ssl.SSLContext._wrap_socket is not native
+        if PYPY:
+            tls.install(memory_bio=True)
+            assert tls.installed()
+        else:
+            with pytest.raises(ValueError):
+                tls.install(memory_bio=False)
+    finally:
+        tls.uninstall()
+    tls.uninstall()
+    assert not tls.installed()
+    assert ssl.SSLContext._wrap_socket is native
+    assert "_wrap_socket" not in vars(ssl.SSLContext)
+
+
+@needs_cert
+def test_socket_tls_directly_over_a_sockcffi_socketpair():
+    """SocketTLS on its own (no ssl.SSLSocket): what _ssl's socket object
+    does, over a sockcffi socket pair in this process."""
+    tls.install(memory_bio=True)
+    try:
+        a, b = sockcffi.socketpair()
+        sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        sctx.load_cert_chain(CERT)
+        cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        cctx.load_verify_locations(CERT)
+        server = tls.SocketTLS(sctx, a, True)
+        client = tls.SocketTLS(cctx, b, False, "localhost")
+        done = []
+
+        def serve():
+            server.do_handshake()
+            done.append(server.read(100))
+            server.write(b"pong")
+            done.append(server.shutdown() is a)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        client.do_handshake()
+        assert client.version() and client.server_hostname == "localhost"
+        assert client.write(b"ping") == 4
+        assert client.read(100) == b"pong"
+        assert client.shutdown() is b
+        thread.join(JOIN)
+        assert done == [b"ping", True]
+        a.close()
+        b.close()
+        # The socket is held weakly, as _ssl holds it.
+        c, d = sockcffi.socketpair()
+        orphan = tls.SocketTLS(cctx, c, False, "localhost")
+        c.close()
+        del c
+        gc.collect()
+        with pytest.raises(ssl.SSLError, match="connection gone"):
+            orphan.do_handshake()
+        d.close()
+    finally:
+        tls.uninstall()

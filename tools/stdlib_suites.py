@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Run the stdlib's own test suites for socket consumers against sockcffi.
+
+Each suite (``test_ssl``, ``test_httplib``, asyncio's ``test_events`` ...)
+runs twice in child interpreters: with the interpreter's own ``socket``
+module (the baseline), and with ``sys.modules['socket'] = sockcffi`` set
+before anything imports ``socket`` and ``sockcffi.tls.install()`` called
+right after, so that ``ssl``, ``asyncio``, ``http``, ``socketserver`` ...
+are built on sockcffi from their first import and TLS runs on sockcffi
+sockets.  Every test that passes with the stdlib but not with sockcffi is
+listed, minus the entries of ``tools/stdlib_suites_exclusions.txt`` (each
+with its reason); the exit status is 1 when any is left.
+
+Usage::
+
+    python tools/stdlib_suites.py                       # every suite
+    python tools/stdlib_suites.py --suite test_ssl --suite test_httplib
+    python tools/stdlib_suites.py --json out.json -v
+
+The child processes, the per-test watchdog (``--timeout``), the restarts
+after a hang or a crash and the per-suite, per-mode time limit
+(``--total-timeout``) are ``tools/suite_runner.py``'s, shared with
+``tools/conformance.py``.  In both modes ``test.support.use_resources`` is
+set to the resources in ``RESOURCES`` (``urlfetch`` and the GUI/audio ones
+off), and the few tests that reach the Internet are deselected in both
+(``DESELECT``), rather than left to the sandbox's DNS.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+
+import suite_runner
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_EXCLUSIONS = os.path.join(HERE, "stdlib_suites_exclusions.txt")
+
+SUITES = [
+    "test_ssl", "test_httplib", "test_urllib2_localnet", "test_ftplib",
+    "test_poplib", "test_imaplib", "test_smtplib", "test_socketserver",
+    "test_logging", "test_asyncio.test_events", "test_asyncio.test_streams",
+    "test_asyncio.test_sendfile", "test_asyncio.test_sock_lowlevel",
+]
+
+# test.support resources enabled in both modes.  "network" gates loopback
+# servers too (test_socketserver asks for it at import); the tests that
+# reach the Internet are deselected below instead.
+RESOURCES = ["network", "subprocess", "decimal"]
+
+_INTERNET = "reaches hosts on the Internet (transient_internet), which this " \
+    "sandbox cannot; not a loopback test"
+
+# Per suite: (fnmatch pattern over "Class" or "Class.test", reason), dropped
+# from both modes before running.
+DESELECT = {
+    "test_ssl": [("NetworkedTests", _INTERNET)],
+    "test_httplib": [("HTTPSTest.test_networked*", _INTERNET)],
+    "test_imaplib": [("RemoteIMAP*", _INTERNET)],
+}
+
+
+def prepare(mode, progress, memory_bio=None):
+    """The child's substitution: sockcffi as ``socket`` from the first
+    import, then TLS on it (``memory_bio`` as for ``tls.install``)."""
+    sockcffi_file = None
+    if mode == "sockcffi":
+        sockcffi = suite_runner.import_sockcffi()
+        sys.modules["socket"] = sockcffi
+        from sockcffi import tls
+        tls.install(memory_bio=memory_bio)
+        sockcffi_file = getattr(sockcffi, "__file__", None)
+    from test import support
+    support.use_resources = list(RESOURCES)
+    return sockcffi_file
+
+
+def read_exclusions(path):
+    """{suite: {Class.test: reason}} from ``suite Class.test  # reason``
+    lines; a ``cpython:`` or ``pypy:`` prefix on the suite limits an entry
+    to that interpreter."""
+    entries, total = {}, 0
+    if not os.path.exists(path):
+        return entries, total
+    with open(path, encoding="utf-8") as f:
+        for lineno, raw in enumerate(f, 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            test, sep, reason = line.partition("#")
+            fields = test.split()
+            if not sep or not reason.strip() or len(fields) != 2:
+                raise ValueError("%s:%d: not 'suite Class.test  # reason'"
+                                 % (path, lineno))
+            suite, sid = fields
+            impl = None
+            if ":" in suite:
+                impl, suite = suite.split(":", 1)
+            total += 1
+            if impl is None or impl == suite_runner.IMPLEMENTATION:
+                entries.setdefault(suite, {})[sid] = reason.strip()
+    return entries, total
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--suite", action="append", metavar="NAME",
+                   help="run this suite (a module under test/, e.g. "
+                        "test_ssl or test_asyncio.test_events; repeatable; "
+                        "default: all of %s)" % ", ".join(SUITES))
+    p.add_argument("--mode", choices=("stdlib", "sockcffi"),
+                   help="run one mode only (no comparison)")
+    p.add_argument("--exclusions", default=DEFAULT_EXCLUSIONS,
+                   help="exclusions file (default: %(default)s)")
+    p.add_argument("--memory-bio", action="store_true",
+                   help="PyPy: TLS through sockcffi's memory-BIO path "
+                        "rather than PyPy's native _ssl path (CPython has "
+                        "only the former)")
+    p.add_argument("--_suite", help=argparse.SUPPRESS)
+    suite_runner.add_arguments(p, total_timeout=600.0)
+    return p.parse_args(argv)
+
+
+def run_suite(name, args, exclusions, modes):
+    module = "test." + name
+    command = [sys.executable, "-X", "faulthandler", os.path.abspath(__file__),
+               "--_suite", name] + (["--memory-bio"] if args.memory_bio else [])
+    reports = []
+    for mode in modes:
+        print("%s: %s mode ..." % (name, mode), flush=True)
+        report = suite_runner.run_mode(
+            mode, args, command, log=lambda s: print(s, flush=True))
+        reports.append(report)
+        if report["import_error"]:
+            print("  IMPORT ERROR: %s" % report["import_error"].get("message"),
+                  flush=True)
+    verdict = None
+    if len(reports) == 2:
+        verdict = suite_runner.compare(reports[0], reports[1],
+                                       exclusions.get(name, {}))
+    return {"suite": name, "module": module,
+            "modes": {r["mode"]: r for r in reports}, "compare": verdict}
+
+
+def print_summary(results, out=sys.stdout):
+    out.write("\n%-28s %14s %14s %12s\n" % ("suite", "stdlib passed",
+                                           "sockcffi passed", "regressions"))
+    for r in results:
+        modes = r["modes"]
+        cells = []
+        for mode in ("stdlib", "sockcffi"):
+            rep = modes.get(mode)
+            if rep is None:
+                cells.append("-")
+            elif rep["import_error"]:
+                cells.append("import error")
+            else:
+                s = rep["summary"]
+                cells.append("%d/%d" % (s["passed"], s["total"]))
+        regs = "-" if r["compare"] is None else \
+            str(len(r["compare"]["regressions"]))
+        out.write("%-28s %14s %15s %12s\n" % (r["suite"], cells[0], cells[1],
+                                              regs))
+    for r in results:
+        verdict = r["compare"]
+        if not verdict:
+            continue
+        for e in verdict["excluded"]:
+            out.write("  excluded %s %s [%s]: %s\n" % (
+                r["suite"], e["id"], e["outcome"], e["reason"]))
+        for sid in verdict["stale_exclusions"]:
+            out.write("  stale exclusion (passes now): %s %s\n"
+                      % (r["suite"], sid))
+        for e in verdict["regressions"]:
+            msg = (e.get("message") or "").splitlines()
+            out.write("  REGRESSION %s %s [%s]: %s\n" % (
+                r["suite"], e["id"], e["outcome"], msg[0][:160] if msg else ""))
+            if e.get("where"):
+                out.write("      at %s\n" % e["where"])
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args._child:
+        name = args._suite
+        memory_bio = True if args.memory_bio else None
+        return suite_runner.child_main(
+            args, "test." + name, DESELECT.get(name, []),
+            lambda mode, progress: prepare(mode, progress, memory_bio))
+    try:
+        exclusions, n_entries = read_exclusions(args.exclusions)
+    except ValueError as exc:
+        print("stdlib_suites: %s" % exc, file=sys.stderr)
+        return 2
+    suites = args.suite or SUITES
+    modes = [args.mode] if args.mode else ["stdlib", "sockcffi"]
+    print("stdlib_suites: %s %s, %s" % (
+        platform.python_implementation(), platform.python_version(),
+        sys.executable), flush=True)
+    results = [run_suite(name, args, exclusions, modes) for name in suites]
+    print_summary(results)
+    status = 0
+    for r in results:
+        base = r["modes"].get("stdlib")
+        if base is not None and base["import_error"]:
+            status = 2
+        if r["compare"] and r["compare"]["regressions"] and status == 0:
+            status = 1
+    if args.json:
+        doc = {"implementation": suite_runner.IMPLEMENTATION,
+               "python": platform.python_version(),
+               "executable": sys.executable,
+               "exclusion_entries": n_entries,
+               "suites": results, "status": status}
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=1, sort_keys=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
