@@ -208,14 +208,23 @@ class Interrupt(Exception):
 
 
 def _raise_handler(signum, frame):
+    signal.setitimer(signal.ITIMER_REAL, 0)
     raise Interrupt()
+
+
+def _interrupt_soon():
+    """SIGALRM every 50 ms until the handler runs (it disarms the timer and
+    raises Interrupt).  Repeating, because a signal that lands just before
+    a blocking system call starts is only handled after that call returns,
+    and a call that nothing else will wake would wait forever."""
+    signal.signal(signal.SIGALRM, _raise_handler)
+    signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
 
 
 def test_eintr_handler_exception_propagates_recv(mod):
     a, b = mod.socketpair()
     with a, b:
-        signal.signal(signal.SIGALRM, _raise_handler)
-        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        _interrupt_soon()
         with pytest.raises(Interrupt):
             a.recv(10)
 
@@ -224,8 +233,7 @@ def test_eintr_handler_exception_propagates_timeout_mode(mod):
     a, b = mod.socketpair()
     with a, b:
         a.settimeout(JOIN)
-        signal.signal(signal.SIGALRM, _raise_handler)
-        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        _interrupt_soon()
         exc, elapsed = timed(a.recv, 10)
         assert isinstance(exc, Interrupt) and elapsed < JOIN
 
@@ -234,13 +242,12 @@ def test_eintr_handler_exception_propagates_accept_and_sendall(mod):
     with mod.socket() as srv:
         srv.bind(("127.0.0.1", 0))
         srv.listen()
-        signal.signal(signal.SIGALRM, _raise_handler)
-        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        _interrupt_soon()
         with pytest.raises(Interrupt):
             srv.accept()
     a, b = mod.socketpair()
     with a, b:
-        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        _interrupt_soon()
         with pytest.raises(Interrupt):
             a.sendall(b"x" * (64 * 1024 * 1024))
 
