@@ -983,6 +983,9 @@ try:
 except ImportError:                     # pragma: no cover
     _warn = None
 
+from . import batch as _batch  # noqa: E402
+_batch.attach(SocketType)      # recvmmsg/sendmmsg, where the platform has them
+
 
 # --- the Python-level socket ----------------------------------------------------
 
