@@ -31,6 +31,13 @@ _START_BUFFER = 256
 _MAX_BUFFER = 1 << 16
 _TEXT_VALUED = ("struct in_addr", "struct in6_addr", "struct sockaddr_in",
                 "struct sockaddr_in6", "struct sockaddr_storage")
+# Options that take either of two structs (the kernel tells them apart by
+# optlen): IP_ADD_MEMBERSHIP and friends take ip_mreq or ip_mreqn;
+# IP_MULTICAST_IF takes either, or an in_addr.
+_ALSO_ACCEPTED = {
+    "struct ip_mreqn": ("struct ip_mreq",),
+    "struct in_addr": ("struct ip_mreqn", "struct ip_mreq"),
+}
 _SCALARS = ("int", "unsigned int", "uint8_t", "uint16_t", "uint32_t",
             "uint64_t", "unsigned long", "long", "int64_t", "gid_t")
 
@@ -184,6 +191,10 @@ def _encode(t, value, family):
     """``(buffer, length)`` for ``value`` of an option of C type ``t``."""
     kind = _records.record_of(value)
     if kind is not None:
+        wanted = t[:-2] if t.endswith("[]") else t
+        if (wanted.startswith("struct ") and kind != wanted
+                and kind not in _ALSO_ACCEPTED.get(wanted, ())):
+            raise TypeError("this option takes %s, not %s" % (wanted, kind))
         buf = _records.encode(kind, value, family)
         return buf, len(buf)
     if isinstance(value, (bytes, bytearray, memoryview)):
