@@ -334,9 +334,9 @@ def _sendmmsg_general(sock, items, flags):
                 iov[j].iov_len = len(view)
             hdr.msg_iov = iov
             hdr.msg_iovlen = len(buffers)
+            ancdata = _items_as_bytes(ancdata)
             if ancdata:
-                control, controllen, held = build_control(
-                    _items_as_bytes(ancdata))
+                control, controllen, held = build_control(ancdata)
                 keep.append(held)
                 hdr.msg_control = control
                 hdr.msg_controllen = controllen
