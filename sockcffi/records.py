@@ -393,7 +393,10 @@ def format_value(value):
     if isinstance(value, tuple):
         return "(%s)" % ", ".join(format_value(v) for v in value)
     if isinstance(value, (bytes, bytearray)):
-        return "0x" + bytes(value).hex() if value else "b''"
+        value = bytes(value)
+        if all(32 <= c < 127 for c in value):
+            return repr(value)              # text: b'bbr'
+        return "0x" + value.hex()
     return repr(value) if isinstance(value, str) else str(value)
 
 
