@@ -44,6 +44,15 @@ _AF_INET = lib.AF_INET
 _INET_SIZE = ffi.sizeof("struct sockaddr_in")
 # Small receive buffers are copied out in one piece and sliced.
 _SLICE_LIMIT = 2048
+# Arrays kept between calls: shapes, sets per shape, bytes per set.
+_recv_pool = {}
+_send_pool = {}
+_POOL_SHAPES = 8
+_POOL_SETS = 4
+_POOL_BYTES = 1 << 18
+_TUPLE = {tuple}
+_PAIR = {2}
+_BYTES = {bytes}
 
 # Decoded AF_INET sender addresses by their sockaddr bytes (a pure
 # function of them), so a batch from one peer decodes its address once.
@@ -107,22 +116,23 @@ def recvmmsg(sock, count, bufsize, ancbufsize=0, flags=0):
     if ancbufsize < 0 or ancbufsize > _SOCKLEN_LIMIT:
         raise ValueError("invalid ancillary data buffer length")
     n = min(count, _MAX_BATCH)
-    buf = _new_raw("char[]", max(n * bufsize, 1))
-    names = _new_raw("struct sockaddr_storage[]", n)
-    control = ffi.NULL
     stride = 0
     if ancbufsize:
         stride = -(-ancbufsize // _CMSG_ALIGN) * _CMSG_ALIGN
-        control = _new_raw("char[]", n * stride)
-    m = _new_raw("struct mmsghdr[]", n)
-    iov = _new_raw("struct iovec[]", n)
+    key = (n, bufsize, stride)
+    try:
+        arrays = _recv_pool[key].pop()
+    except (KeyError, IndexError):
+        arrays = _recv_arrays(n, bufsize, stride)
+    buf, names, control, m, iov, info = arrays
     lib.sockcffi_mmsg_recv_setup(m, iov, n, buf, bufsize, names, control,
                                  stride, ancbufsize)
     got = _call(sock, READ, lib.sockcffi_recvmmsg, m, n,
                 flags | _WAITFORONE)
     got = min(got, n)
     try:
-        return _results(sock, m, got, buf, bufsize, names, ancbufsize)
+        result = _results(sock, m, got, buf, bufsize, names, ancbufsize,
+                          info)
     except BaseException:
         # Descriptors the kernel passed (SCM_RIGHTS) must not leak when
         # their message cannot be returned.
@@ -130,43 +140,68 @@ def recvmmsg(sock, count, bufsize, ancbufsize=0, flags=0):
             for i in range(got):
                 close_received_fds(ffi.addressof(m[i], "msg_hdr"))
         raise
+    _recycle(_recv_pool, key, arrays, n * (bufsize + stride))
+    return result
 
 
-def _results(sock, m, got, buf, bufsize, names, ancbufsize):
+def _recv_arrays(n, bufsize, stride):
+    """The arrays one recvmmsg() call of n slots needs (not cleared: the C
+    setup fills what the kernel reads)."""
+    return (_new_raw("char[]", max(n * bufsize, 1)),
+            _new_raw("struct sockaddr_storage[]", n),
+            _new_raw("char[]", n * stride) if stride else ffi.NULL,
+            _new_raw("struct mmsghdr[]", n),
+            _new_raw("struct iovec[]", n),
+            _new_raw("long long[]", 4 * n))
+
+
+def _recycle(pool, key, arrays, size):
+    """Keep a call's arrays for the next call of the same shape (raw
+    allocations are costly on PyPy).  Bounded: a few shapes, a few sets
+    each, small buffers only.  A call that raised drops its arrays."""
+    if size > _POOL_BYTES:
+        return
+    sets = pool.get(key)
+    if sets is None:
+        if len(pool) >= _POOL_SHAPES:
+            pool.clear()
+        sets = pool[key] = []
+    if len(sets) < _POOL_SETS:
+        sets.append(arrays)
+
+
+def _results(sock, m, got, buf, bufsize, names, ancbufsize, info):
     if not got:
         return []
-    info = _new_raw("long long[]", 4 * got)
     lib.sockcffi_mmsg_results(m, got, info)
     info = ffi.unpack(info, 4 * got)
+    lens = info[:got]
+    if max(lens) > bufsize:
+        # MSG_TRUNC reports the full length: copy no more than bufsize.
+        lens = [n if n <= bufsize else bufsize for n in lens]
+    offsets = range(0, got * bufsize, bufsize)
+    if bufsize <= _SLICE_LIMIT:
+        raw = ffi.buffer(buf, got * bufsize)[:]
+        datas = [raw[o:o + n] for o, n in zip(offsets, lens)]
+    else:
+        datas = [ffi.unpack(buf + o, n) for o, n in zip(offsets, lens)]
     proto = sock.proto
-    # Copies bounded by bufsize even when MSG_TRUNC reports the full length.
-    raw = ffi.buffer(buf, got * bufsize)[:] if bufsize <= _SLICE_LIMIT \
-        else None
-    out = []
-    append = out.append
-    offset = 0
-    address = None
-    flags_at = got
-    namelen_at = 2 * got
-    same_at = 3 * got
-    for i in range(got):
-        length = info[i]
-        if length > bufsize:
-            length = bufsize
-        if raw is not None:
-            data = raw[offset:offset + length]
-        else:
-            data = ffi.unpack(buf + offset, length)
-        offset += bufsize
-        if not info[same_at + i]:
-            address = _address(names + i, info[namelen_at + i], proto)
-        if ancbufsize:
-            ancdata = parse_control(ffi.addressof(m[i], "msg_hdr"),
-                                    stacklevel=3)
-        else:
-            ancdata = []
-        append((data, ancdata, info[flags_at + i], address))
-    return out
+    same = info[3 * got:]
+    if same.count(0) == 1:                  # one sender for the batch
+        addrs = [_address(names + 0, info[2 * got], proto)] * got
+    else:
+        addrs = []
+        address = None
+        for i in range(got):
+            if not same[i]:
+                address = _address(names + i, info[2 * got + i], proto)
+            addrs.append(address)
+    if ancbufsize:
+        ancs = [parse_control(ffi.addressof(m[i], "msg_hdr"), stacklevel=3)
+                for i in range(got)]
+    else:
+        ancs = [[] for _ in range(got)]
+    return list(zip(datas, ancs, info[got:2 * got], addrs))
 
 
 def _address(name, namelen, proto):
@@ -230,28 +265,43 @@ def sendmmsg(sock, messages, flags=0):
     n = len(items)
     if not n:
         return 0
-    for item in items:
-        if item.__class__ is tuple and len(item) == 3:
+    kinds = set(map(type, items))
+    if kinds == _TUPLE:
+        shapes = set(map(len, items))
+        if 3 in shapes:
             return _sendmmsg_general(sock, items, flags)
+        pairs = shapes == _PAIR
+    else:
+        if tuple in kinds and any(item.__class__ is tuple and len(item) == 3
+                                  for item in items):
+            return _sendmmsg_general(sock, items, flags)
+        pairs = False
     family = sock.family
     proto = sock.proto
     to_sockaddr = _addresses.to_sockaddr
-    pieces = []
-    add_piece = pieces.append
-    targets = []
-    add_target = targets.append
-    for item in items:
-        if item.__class__ is tuple:
-            if len(item) != 2:
+    if pairs:
+        # All (data, address): columns by comprehension, no Python-level
+        # branch per message.
+        pieces = [item[0] for item in items]
+        targets = [item[1] for item in items]
+        if set(map(type, pieces)) != _BYTES:
+            pieces = [_bytes_of(data) for data in pieces]
+    else:
+        pieces = []
+        targets = []
+        for item in items:
+            if item.__class__ is tuple:
+                if len(item) != 2:
+                    raise _message_error(item)
+                data, address = item
+            elif isinstance(item, (tuple, list)):
                 raise _message_error(item)
-            data, address = item
-        elif isinstance(item, (tuple, list)):
-            raise _message_error(item)
-        else:
-            data = item
-            address = None
-        add_piece(data if data.__class__ is bytes else _bytes_of(data))
-        add_target(address)
+            else:
+                data = item
+                address = None
+            pieces.append(data if data.__class__ is bytes
+                          else _bytes_of(data))
+            targets.append(address)
     first = targets[0]
     shared = targets.count(first) == n
     if shared and first is None:
@@ -277,20 +327,28 @@ def sendmmsg(sock, messages, flags=0):
         name_array = ffi.new("void *[]", keep)
         namelen_array = ffi.new("socklen_t[]", lengths)
     joined = b"".join(pieces)
-    sizes = [len(p) for p in pieces]
-    lens = ffi.new("size_t[]", sizes)
-    m = _new_raw("struct mmsghdr[]", n)
-    iov = _new_raw("struct iovec[]", n)
+    sizes = list(map(len, pieces))
+    same_len = sizes.count(sizes[0]) == n
+    lens = ffi.new("size_t *", sizes[0]) if same_len \
+        else ffi.new("size_t[]", sizes)
+    try:
+        arrays = _send_pool[n].pop()
+    except (KeyError, IndexError):
+        arrays = (_new_raw("struct mmsghdr[]", n),
+                  _new_raw("struct iovec[]", n))
+    m, iov = arrays
     base = ffi.from_buffer(joined)
     try:
         if sum(sizes) != len(base):           # by construction; checked
             raise RuntimeError("sendmmsg: message lengths do not add up")
-        lib.sockcffi_mmsg_send_setup(m, iov, n, base, lens, name_array,
-                                     namelen_array, shared)
-        return _call(sock, WRITE, lib.sockcffi_sendmmsg, m, n, flags)
+        lib.sockcffi_mmsg_send_setup(m, iov, n, base, lens, same_len,
+                                     name_array, namelen_array, shared)
+        sent = _call(sock, WRITE, lib.sockcffi_sendmmsg, m, n, flags)
     finally:
         ffi.release(base)
         del keep
+    _recycle(_send_pool, n, arrays, 0)
+    return sent
 
 
 def _sendmmsg_general(sock, items, flags):

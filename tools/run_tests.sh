@@ -5,8 +5,8 @@
 #
 # Builds sockcffi with 'pip install .[test]' into two fresh virtual
 # environments, .venv-cpython (python3) and .venv-pypy (Debian's pypy3,
-# installed with apt-get when absent, as is libbluetooth-dev for the
-# AF_BLUETOOTH family), then runs pytest in each.  Exits
+# installed with apt-get when absent, as are libbluetooth-dev for the
+# AF_BLUETOOTH family and iproute2 for 'ss'), then runs pytest in each.  Exits
 # non-zero if either run fails.  CI (.ci/run) calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,10 @@ ensure_system_packages() {
     fi
     if [ ! -e /usr/include/bluetooth/bluetooth.h ]; then
         packages+=(libbluetooth-dev)
+    fi
+    # ss (iproute2): tests/test_options.py checks TCP_INFO against 'ss -ti'.
+    if ! command -v ss >/dev/null; then
+        packages+=(iproute2)
     fi
     if [ ${#packages[@]} -eq 0 ]; then
         return

@@ -16,7 +16,7 @@ void sockcffi_mmsg_recv_setup(struct mmsghdr *, struct iovec *, unsigned int,
                               char *, size_t, struct sockaddr_storage *,
                               char *, size_t, size_t);
 void sockcffi_mmsg_send_setup(struct mmsghdr *, struct iovec *, unsigned int,
-                              char *, const size_t *, void *const *,
+                              char *, const size_t *, int, void *const *,
                               const socklen_t *, int);
 void sockcffi_mmsg_results(const struct mmsghdr *, unsigned int, long long *);
 """
@@ -67,22 +67,24 @@ static void sockcffi_mmsg_recv_setup(struct mmsghdr *m, struct iovec *iov,
     }
 }
 
-/* Message i sends lens[i] bytes of base, following message i-1's, to
-   names[i] (names[0] for all when shared; no address when names is NULL).
-   The caller checked that the lengths add up to base's size. */
+/* Message i sends lens[i] bytes of base (lens[0] for all when same_len),
+   following message i-1's, to names[i] (names[0] for all when shared; no
+   address when names is NULL).  The caller checked that the lengths add
+   up to base's size. */
 static void sockcffi_mmsg_send_setup(struct mmsghdr *m, struct iovec *iov,
                                      unsigned int n, char *base,
-                                     const size_t *lens,
+                                     const size_t *lens, int same_len,
                                      void *const *names,
                                      const socklen_t *namelens, int shared)
 {
     unsigned int i;
     size_t offset = 0;
     for (i = 0; i < n; i++) {
+        size_t len = lens[same_len ? 0 : i];
         memset(&m[i], 0, sizeof(m[i]));
         iov[i].iov_base = base + offset;
-        iov[i].iov_len = lens[i];
-        offset += lens[i];
+        iov[i].iov_len = len;
+        offset += len;
         if (names) {
             unsigned int k = shared ? 0 : i;
             m[i].msg_hdr.msg_name = names[k];
