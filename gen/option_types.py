@@ -196,10 +196,11 @@ CONTROL_MESSAGES = {
 
 
 def lines():
-    """The tables as ``kind\\tlevel\\tname\\tctype`` lines, sorted."""
-    out = []
+    """The tables as ``kind|level|name|ctype`` lines, sorted by field (so
+    of two names for one number, the shorter, plain one comes first)."""
+    rows = []
     for kind, table in (("option", OPTIONS), ("cmsg", CONTROL_MESSAGES)):
         for level, entries in table.items():
             for name, ctype in entries.items():
-                out.append("%s\t%s\t%s\t%s" % (kind, level, name, ctype))
-    return sorted(out)
+                rows.append((kind, level, name, ctype))
+    return ["|".join(row) for row in sorted(rows)]

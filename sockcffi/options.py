@@ -49,7 +49,7 @@ def _load_table():
     options, messages = {}, {}
     text = ffi.string(lib.sockcffi_option_types()).decode("ascii")
     for line in text.splitlines():
-        kind, level_name, name, ctype = line.split("\t")
+        kind, level_name, name, ctype = line.split("|")
         level = getattr(lib, level_name, None)
         value = getattr(lib, name, None)
         if level is None or value is None or not _usable(ctype):
@@ -111,10 +111,12 @@ def _fd(sock):
     return fd
 
 
-def _getsockopt(fd, level, option, size):
-    """``(char[] buffer, bytes the kernel filled)``; grows the buffer when
-    the kernel asks for more (ERANGE, or a longer optlen back) and ``grow``
-    permits."""
+def _getsockopt(fd, level, option, size, grow=False):
+    """``(char[] buffer, bytes the kernel filled)``.  With ``grow``, a
+    kernel that wants a longer buffer (ERANGE with the length it needs, or
+    success with a longer optlen, as NETLINK_LIST_MEMBERSHIPS answers) gets
+    one, up to _MAX_BUFFER: an array is never cut short silently."""
+    attempts = 0
     while True:
         buf = ffi.new("char[]", size)
         length = ffi.new("socklen_t *", size)
@@ -123,11 +125,21 @@ def _getsockopt(fd, level, option, size):
             if err == EINTR:
                 continue
             wanted = length[0]
-            if err == ERANGE and size < wanted <= _MAX_BUFFER:
+            attempts += 1
+            if (grow and err == ERANGE and size < wanted <= _MAX_BUFFER
+                    and attempts < 4):
                 size = wanted
                 continue
             raise from_errno(err)
-        return buf, min(length[0], size)
+        wanted = length[0]
+        if grow and wanted > size:
+            attempts += 1
+            if wanted <= _MAX_BUFFER and attempts < 4:
+                size = wanted
+                continue
+            raise OSError(ERANGE, "option value longer than %d bytes"
+                          % size)
+        return buf, min(wanted, size)
 
 
 def _int_from(buf, n, t):
@@ -144,8 +156,9 @@ def _int_from(buf, n, t):
 
 def get(sock, level, option, buflen=None):
     """The value of ``option`` at ``level`` on ``sock``, typed by
-    :func:`ctype`.  ``buflen`` caps the buffer of array, string and opaque
-    options (default: grow as the kernel asks, up to 64 KiB)."""
+    :func:`ctype`.  ``buflen`` fixes the buffer of array, string and opaque
+    options, which then hold at most that much (default: grow as the kernel
+    asks, up to 64 KiB, or raise OSError(ERANGE))."""
     fd = _fd(sock)
     level = _c_int(level)
     option = _c_int(option)
@@ -159,7 +172,8 @@ def get(sock, level, option, buflen=None):
         buf, n = _getsockopt(fd, level, option, ffi.sizeof(t))
         return _int_from(buf, n, t)
     if t == "char[]" or t == "bytes":
-        buf, n = _getsockopt(fd, level, option, buflen or _START_BUFFER)
+        buf, n = _getsockopt(fd, level, option, buflen or _START_BUFFER,
+                             grow=buflen is None)
         data = ffi.buffer(buf, n)[:]
         if t == "char[]":
             data = data.split(b"\0", 1)[0]
@@ -168,7 +182,8 @@ def get(sock, level, option, buflen=None):
         item = t[:-2]
         step = ffi.sizeof(item)
         buf, n = _getsockopt(fd, level, option,
-                             buflen or max(_START_BUFFER, step))
+                             buflen or max(_START_BUFFER, step),
+                             grow=buflen is None)
         count = n // step
         if item.startswith("struct "):
             return [_records.decode(item, buf + i * step, step)

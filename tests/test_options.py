@@ -583,3 +583,24 @@ def test_record_decoders_fuzzed_in_a_child():
                           cwd=os.path.dirname(os.path.abspath(__file__)))
     assert proc.returncode == 0, proc.stderr
     assert int(proc.stdout) > 1000
+
+
+def test_netlink_list_memberships_grows_to_the_kernel_length():
+    if not has("AF_NETLINK", "NETLINK_LIST_MEMBERSHIPS"):
+        pytest.skip("no netlink headers")
+    try:
+        s = S.socket(S.AF_NETLINK, S.SOCK_RAW, S.NETLINK_ROUTE)
+    except OSError:
+        pytest.skip("no netlink sockets")
+    try:
+        options.set(s, S.SOL_NETLINK, S.NETLINK_ADD_MEMBERSHIP, 1)
+        options.set(s, S.SOL_NETLINK, S.NETLINK_ADD_MEMBERSHIP, 3)
+        words = options.get(s, S.SOL_NETLINK, S.NETLINK_LIST_MEMBERSHIPS)
+        assert words[0] == 0b101 and len(words) >= 1
+        raw = s.getsockopt(S.SOL_NETLINK, S.NETLINK_LIST_MEMBERSHIPS, 256)
+        assert words == list(struct.unpack("%dI" % (len(raw) // 4), raw))
+        # A fixed buflen holds at most that much.
+        assert options.get(s, S.SOL_NETLINK, S.NETLINK_LIST_MEMBERSHIPS,
+                           buflen=4) == words[:1]
+    finally:
+        s.close()
