@@ -378,3 +378,13 @@ def test_render_real_probe_deterministic(fake_probe):
     one = render.render(headers, constants, "s")
     two = render.render(headers, list(reversed(constants)), "s")
     assert one == two
+
+
+def test_optional_structs_follow_the_header():
+    """Structs newer than their header's first version are declared only
+    when this machine's header has them (gen/bindings/_optional.py)."""
+    from gen.bindings import _optional
+    assert _optional.declarations(
+        "sys/socket.h", [("linger", "L"), ("sockcffi_no_such_struct", "X"),
+                         ("ucred", "U")]) == "L\nU"
+    assert not _optional.has_struct("sys/socket.h", "sockcffi_no_such")
