@@ -324,7 +324,7 @@ WORKLOADS = {
     "bulk_tcp": (bulk_tcp, 1 << 30, "GB/s", "bulk_tcp"),
     "udp": (udp, 100000, "us/datagram", "udp"),
     # sockcffi: sendmmsg+recvmmsg; stdlib: sendto/recvfrom loops.
-    "udp_batch": (udp_batch, 200000, "us/datagram", None),
+    "udp_batch": (udp_batch, 200000, "us/datagram", "udp_batch"),
     "churn": (churn, 5000, "us/connection", "churn"),
     "inet_pton_ntop": (inet_pton_ntop, 200000, "ns/call", None),
     "htons": (htons, 500000, "ns/call", None),
