@@ -63,7 +63,7 @@ def struct(name):
         ctype = ffi.typeof(cname)
     except (ffi.error, TypeError) as e:
         raise KeyError("%s is not in this build" % cname) from e
-    names = [f for f, _ in ctype.fields]
+    names = [f for f, _ in ctype.fields] + list(_EXTRA.get(cname, ()))
     base = namedtuple(cname[len("struct "):], names,
                       defaults=(None,) * len(names))
     cls = type(base.__name__, (base, _Record),
@@ -169,10 +169,9 @@ def _decode_struct(cname, ptr, valid):
             values.append(None)
         else:
             values.append(_value(field.type, ptr + field.offset))
-    result = cls(*values)
-    if cname == "struct tcp_info" and hasattr(lib, "sockcffi_tcpi_wscale"):
-        result = _with_wscale(result, ptr, valid)
-    return result
+    if cname in _EXTRA:
+        values.extend(_extra_values(cname, ptr, valid))
+    return cls(*values)
 
 
 def decode(cname, data, valid=None):
@@ -202,39 +201,27 @@ def decode(cname, data, valid=None):
     return _decode_struct(cname, holder, n)
 
 
-# struct tcp_info's bitfields: two extra record fields, after the declared
-# ones, read by a C accessor from the same bounded copy.
+# Fields a C accessor reads because cffi cannot declare them (bitfields in
+# a partial struct): appended to the record after the declared ones.
+_EXTRA = {}
+if hasattr(lib, "sockcffi_tcpi_wscale"):
+    _EXTRA["struct tcp_info"] = ("tcpi_snd_wscale", "tcpi_rcv_wscale")
 _WSCALE_END = None
 
 
-def _with_wscale(record, ptr, valid):
+def _extra_values(cname, ptr, valid):
+    """The accessor-read fields of ``struct cname`` at ``ptr`` (a copy of
+    the struct's full size, ``valid`` bytes of it from the kernel)."""
     global _WSCALE_END
     if _WSCALE_END is None:
-        # The bitfields sit right after tcpi_options (a uint8_t).
+        # The bitfields share the byte after tcpi_options (a uint8_t).
         field = dict(ffi.typeof("struct tcp_info").fields)["tcpi_options"]
         _WSCALE_END = field.offset + 2
-    extended = _tcp_info_class()
-    if valid >= _WSCALE_END:
-        out = ffi.new("uint8_t[2]")
-        lib.sockcffi_tcpi_wscale(ffi.cast("struct tcp_info *", ptr), out)
-        snd, rcv = out[0], out[1]
-    else:
-        snd = rcv = None
-    return extended(*(tuple(record) + (snd, rcv)))
-
-
-def _tcp_info_class():
-    cls = _classes.get("tcp_info+wscale")
-    if cls is None:
-        base_fields = [f for f, _ in ffi.typeof("struct tcp_info").fields]
-        names = base_fields + ["tcpi_snd_wscale", "tcpi_rcv_wscale"]
-        base = namedtuple("tcp_info", names, defaults=(None,) * len(names))
-        cls = type("tcp_info", (base, _Record),
-                   {"__slots__": (), "ctype": "struct tcp_info",
-                    "__module__": __name__,
-                    "__doc__": "struct tcp_info, fields as in C"})
-        _classes["tcp_info+wscale"] = cls
-    return cls
+    if valid < _WSCALE_END:
+        return (None, None)
+    out = ffi.new("uint8_t[2]")
+    lib.sockcffi_tcpi_wscale(ffi.cast("struct tcp_info *", ptr), out)
+    return (out[0], out[1])
 
 
 # --- encoding ----------------------------------------------------------------
@@ -331,8 +318,6 @@ def coerce(cname, value):
     if isinstance(value, cls):
         return value
     if isinstance(value, _Record):
-        if value.ctype == cls.ctype:     # tcp_info with its bitfields
-            return cls(*value[:len(cls._fields)])
         raise TypeError("a %s record is required, not %s"
                         % (cls.__name__, value.ctype))
     if isinstance(value, dict):

@@ -299,6 +299,8 @@ def test_tcp_info_from_stdlib_socket_and_unconnected():
     try:
         info = options.get(s, socket.IPPROTO_TCP, socket.TCP_INFO)
         assert info.tcpi_state == S.TCP_CLOSE
+        assert isinstance(info, records.tcp_info)
+        assert info._fields[-2:] == ("tcpi_snd_wscale", "tcpi_rcv_wscale")
     finally:
         s.close()
 
