@@ -42,6 +42,7 @@ from ._args import (C_INT_MAX, C_INT_MIN, bytes_like_error, c_int,
                     release, socket_fd, ssize, writable_buffer)
 from ._binding import ffi, lib
 from ._socketmsg import MessageCalls, receive_buffer
+from .batch import attach as _attach_batch_calls
 from .errors import from_errno, timeout as _timeout_error
 from .waiting import CONNECT, READ, WRITE, wait
 
@@ -908,3 +909,4 @@ class SocketType(MessageCalls):
 
 
 SocketType.__module__ = "sockcffi"
+_attach_batch_calls(SocketType)     # recvmmsg/sendmmsg, where libc has them

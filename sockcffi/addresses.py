@@ -709,7 +709,7 @@ def generic_decode(ptr, length):
     return (sa.sa_family, data + b"\0" * (_SA_DATA_LEN - have))
 
 
-# --- receiving addresses (recvfrom's hot path) ---------------------------------
+# --- receiving addresses (recvfrom's hot path) -------------------------------
 #
 # A "name" is a reusable place for the kernel to write a sender's address:
 # ``(struct sockaddr_storage *, socklen_t *, uint64_t *)``, the last a view

@@ -404,7 +404,32 @@ def _open_probe_socket(level):
                       "%s: %s" % (_errno_name(e), e.strerror or e))
 
 
+def _probe_typed(sock, level_value, option, ctype):
+    """getsockopt() through sockcffi.options: the decoded value."""
+    from . import options as typed, records
+    try:
+        value = typed.get(sock, level_value, option)
+    except OSError as e:
+        return {"accepted": False, "value": None, "bytes": None,
+                "errno": _errno_name(e), "ctype": ctype, "decoded": None}
+    return {"accepted": True,
+            "value": value if isinstance(value, int) else None,
+            "bytes": None, "errno": None, "ctype": ctype,
+            "decoded": records.to_dict(value),
+            "text": records.format_value(value)}
+
+
 def _probe_option(sock, level_value, option):
+    from . import options as typed
+    ctype = typed.ctype(level_value, option)
+    if ctype != "int":
+        return _probe_typed(sock, level_value, option, ctype)
+    result = _probe_int(sock, level_value, option)
+    result.update(ctype=ctype, decoded=None)
+    return result
+
+
+def _probe_int(sock, level_value, option):
     import errno
     try:
         return {"accepted": True, "value": sock.getsockopt(level_value,
@@ -434,7 +459,41 @@ def _options(levels):
             if not c.name.startswith("SCM_")]
 
 
+def _connect_over_loopback(sock):
+    """Connect a TCP probe socket to a loopback listener; the other
+    sockets, for closing with it."""
+    import socket
+    listener = socket.socket(sock.family, socket.SOCK_STREAM)
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        sock.settimeout(10)
+        sock.connect(listener.getsockname())
+        accepted, _ = listener.accept()
+    except OSError:
+        listener.close()
+        return [], False
+    return [listener, accepted], True
+
+
+def _types(args, out):
+    from . import options as typed
+    levels = set(_chosen_levels(args) or constants.levels())
+    rows = [{"level": level, "name": name, "ctype": ctype}
+            for level, name, ctype in typed.types() if level in levels]
+    if args.json:
+        _emit_json(_envelope("options", args, rows), out)
+    else:
+        _table([(r["level"], r["name"], r["ctype"]) for r in rows], out,
+               ("LEVEL", "OPTION", "C TYPE"))
+    return 0
+
+
 def cmd_options(args, out):
+    if args.types:
+        if args.probe:
+            raise UsageError("--types and --probe are separate views")
+        return _types(args, out)
     levels = _chosen_levels(args) or constants.levels()
     options = _options(levels)
     if not args.probe:
@@ -448,8 +507,13 @@ def cmd_options(args, out):
     rows, sockets = [], {}
     for level in levels:
         sock, desc = _open_probe_socket(level)
+        others, connected = [], False
+        if sock is not None and level == "IPPROTO_TCP":
+            others, connected = _connect_over_loopback(sock)
         sockets[level] = {"socket": desc if sock else None,
                           "reason": None if sock else desc}
+        if connected:
+            sockets[level]["connected"] = True
         try:
             for c in options:
                 if c.level != level:
@@ -457,30 +521,37 @@ def cmd_options(args, out):
                 row = {"level": level, "name": c.name, "option": c.value}
                 if sock is None:
                     row.update(accepted=None, value=None, bytes=None,
-                               errno=None)
+                               errno=None, ctype=None, decoded=None)
                 else:
                     row.update(_probe_option(sock, records[level].value,
                                              c.value))
                 rows.append(row)
         finally:
+            for other in others:
+                other.close()
             if sock is not None:
                 sock.close()
+    texts = [r.pop("text", None) for r in rows]
     if args.json:
         _emit_json(_envelope("options", args, rows, sockets=sockets), out)
         return 0
     for level in levels:
         info = sockets[level]
         if info["socket"]:
-            out.write("%s (probed on socket(%s))\n"
-                      % (level, info["socket"].replace("/", ", ")))
+            out.write("%s (probed on socket(%s)%s)\n"
+                      % (level, info["socket"].replace("/", ", "),
+                         ", connected over loopback"
+                         if info.get("connected") else ""))
         else:
             out.write("%s: %s\n" % (level, info["reason"]))
             continue
         table = []
-        for r in rows:
+        for r, text in zip(rows, texts):
             if r["level"] != level:
                 continue
-            if r["accepted"]:
+            if r["accepted"] and text is not None:
+                result = ("accepted", text)
+            elif r["accepted"]:
                 result = ("accepted", r["value"] if r["bytes"] is None else
                           "bytes[%d] %s" % (len(r["bytes"]) // 2, r["bytes"]))
             else:
@@ -775,7 +846,10 @@ def build_parser():
         cmd_options, [by_level, as_json])
     p.add_argument("--probe", action="store_true",
                    help="getsockopt() each option on a fresh socket (made "
-                        "with the stdlib socket module)")
+                        "with the stdlib socket module); typed options "
+                        "decoded")
+    p.add_argument("--types", action="store_true",
+                   help="the C type of each option sockcffi.options types")
 
     p = _command(
         sub, "probe", "the constants of another target, from its (cross) "

@@ -436,7 +436,7 @@ class SocketTLS:
                     return None
 
 
-# --- installation ---------------------------------------------------------------
+# --- installation ------------------------------------------------------------
 
 _lock = threading.Lock()
 # While installed: the SSLContext class patched, its own _wrap_socket, and

@@ -476,3 +476,13 @@ def test_build_stops_with_one_line(tmp_path, edit, fragment):
     assert proc.stderr.startswith("sockcffi: ") and fragment in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_optional_structs_follow_the_header():
+    """Structs newer than their header's first version are declared only
+    when this machine's header has them (gen/bindings/_optional.py)."""
+    from gen.bindings import _optional
+    assert _optional.declarations(
+        "sys/socket.h", [("linger", "L"), ("sockcffi_no_such_struct", "X"),
+                         ("ucred", "U")]) == "L\nU"
+    assert not _optional.has_struct("sys/socket.h", "sockcffi_no_such")

@@ -323,6 +323,47 @@ def test_options_probe_unknown_family(capsys, monkeypatch):
     assert all(r["accepted"] is None for r in doc["records"])
 
 
+
+def test_options_probe_decodes_typed_options(capsys):
+    status, out, _ = run(capsys, "options", "--probe", "--level",
+                         "SOL_SOCKET")
+    assert status == 0
+    linger = [ln for ln in out.splitlines() if ln.split()[:1] == ["SO_LINGER"]]
+    assert linger and linger[0].split(None, 3)[2:] == [
+        "accepted", "{l_onoff=0, l_linger=0}"]
+    status, doc = run_json(capsys, "options", "--probe", "--level",
+                           "SOL_SOCKET")
+    rows = {r["name"]: r for r in doc["records"]}
+    assert rows["SO_LINGER"]["ctype"] == "struct linger"
+    assert rows["SO_LINGER"]["decoded"] == {"l_onoff": 0, "l_linger": 0}
+    assert rows["SO_TYPE"]["ctype"] == "int"
+    assert rows["SO_TYPE"]["decoded"] is None
+
+
+def test_options_probe_tcp_info_on_a_connected_socket(capsys):
+    status, doc = run_json(capsys, "options", "--probe", "--level",
+                           "IPPROTO_TCP")
+    assert status == 0
+    assert doc["sockets"]["IPPROTO_TCP"]["connected"] is True
+    info = {r["name"]: r for r in doc["records"]}["TCP_INFO"]
+    assert info["accepted"] and info["ctype"] == "struct tcp_info"
+    assert info["decoded"]["tcpi_state"] == sockcffi.TCP_ESTABLISHED
+    assert info["decoded"]["tcpi_snd_cwnd"] > 0
+
+
+def test_options_types(capsys):
+    status, out, _ = run(capsys, "options", "--types")
+    assert status == 0
+    rows = [ln.split(None, 2) for ln in out.splitlines()[1:]]
+    assert ["SOL_SOCKET", "SO_LINGER", "struct linger"] in rows
+    status, doc = run_json(capsys, "options", "--types", "--level",
+                           "IPPROTO_TCP")
+    assert {"level": "IPPROTO_TCP", "name": "TCP_INFO",
+            "ctype": "struct tcp_info"} in doc["records"]
+    assert {r["level"] for r in doc["records"]} == {"IPPROTO_TCP"}
+    status, _, err = run(capsys, "options", "--types", "--probe")
+    assert status == 2 and "error" in err
+
 # ---------------------------------------------------------- stdlib, summary
 
 def test_stdlib_nothing_lacking(capsys):

@@ -54,7 +54,7 @@ def run_child(args, timeout=CHILD_TIMEOUT):
     return proc.stdout
 
 
-# --- the scenarios, both ways -------------------------------------------------
+# --- the scenarios, both ways ------------------------------------------------
 
 _results = {}
 
@@ -87,7 +87,7 @@ def test_scenarios_behave_as_with_the_stdlib(mode):
         assert got[name] == expected[name], name
 
 
-# --- 1,000 HTTPS requests, both ends on sockcffi -------------------------------
+# --- 1,000 HTTPS requests, both ends on sockcffi -----------------------------
 
 HTTPS_CHILD = textwrap.dedent("""
     import sys, sockcffi
@@ -159,7 +159,7 @@ def test_https_client_and_server_on_sockcffi_1000_requests():
     assert out[1].strip() == "%r %r" % ([("sockcffi", kind)], [kind])
 
 
-# --- the installation, in this process --------------------------------------------
+# --- the installation, in this process ---------------------------------------
 
 def test_install_is_idempotent_and_uninstall_restores():
     native = ssl.SSLContext._wrap_socket

@@ -6,9 +6,10 @@
 # Builds sockcffi with 'pip install .[test]' into two fresh virtual
 # environments, .venv-cpython (python3) and .venv-pypy (Debian's pypy3,
 # installed with apt-get when absent, as are libbluetooth-dev for the
-# AF_BLUETOOTH family and the cross compilers the probe tests use), then
-# runs the linter (ruff, configured in pyproject.toml) and pytest in each.
-# Exits non-zero if any of them fails.  CI (.ci/run) calls exactly this.
+# AF_BLUETOOTH family, the cross compilers the probe tests use and iproute2
+# for 'ss'), then runs the linter (ruff, configured in pyproject.toml) and
+# pytest in each.  Exits non-zero if any of them fails.  CI (.ci/run) calls
+# exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,6 +45,10 @@ ensure_system_packages() {
             || packages+=("linux-libc-dev-$arch-cross")
     done
     command -v musl-gcc >/dev/null || packages+=(musl-tools)
+    # ss (iproute2): tests/test_options.py checks TCP_INFO against 'ss -ti'.
+    if ! command -v ss >/dev/null; then
+        packages+=(iproute2)
+    fi
     if [ ${#packages[@]} -eq 0 ]; then
         return
     fi

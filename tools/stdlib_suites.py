@@ -127,8 +127,9 @@ def parse_args(argv):
 
 def run_suite(name, args, exclusions, modes):
     module = "test." + name
-    command = [sys.executable, "-X", "faulthandler", os.path.abspath(__file__),
-               "--_suite", name] + (["--memory-bio"] if args.memory_bio else [])
+    command = ([sys.executable, "-X", "faulthandler",
+                os.path.abspath(__file__), "--_suite", name]
+               + (["--memory-bio"] if args.memory_bio else []))
     reports = []
     for mode in modes:
         print("%s: %s mode ..." % (name, mode), flush=True)
@@ -178,7 +179,8 @@ def print_summary(results, out=sys.stdout):
         for e in verdict["regressions"]:
             msg = (e.get("message") or "").splitlines()
             out.write("  REGRESSION %s %s [%s]: %s\n" % (
-                r["suite"], e["id"], e["outcome"], msg[0][:160] if msg else ""))
+                r["suite"], e["id"], e["outcome"],
+                msg[0][:160] if msg else ""))
             if e.get("where"):
                 out.write("      at %s\n" % e["where"])
 

@@ -304,7 +304,8 @@ def child_main(args, module_name, deselect, prepare):
 
         def startTest(self, test):
             arm()
-            self._cur = {"id": short_id(test.id(), module_name), "outcome": "pass",
+            self._cur = {"id": short_id(test.id(), module_name),
+                         "outcome": "pass",
                          "t0": time.monotonic()}
             progress("start", id=self._cur["id"])
             super().startTest(test)

@@ -30,6 +30,20 @@ MODULES = (
     "vsock",      # AF_VSOCK
     "qrtr",       # AF_QIPCRTR
     "bluetooth",  # AF_BLUETOOTH (BlueZ headers: L2CAP, RFCOMM, HCI, SCO)
+    # Option and control-message structs (sockcffi.options, sockcffi.cmsg);
+    # after the address structs they embed.
+    "sock_opts",
+    "inet_opts",
+    "tcp_opts",
+    "tstamp_opts",
+    "errqueue",
+    "packet_opts",
+    "can_opts",
+    "isotp_opts",
+    "j1939_opts",
+    "tipc_opts",
+    "option_table",  # gen/option_types.py, compiled in
+    "mmsg",       # recvmmsg/sendmmsg (sockcffi.batch)
 )
 
 

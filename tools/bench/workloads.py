@@ -147,6 +147,51 @@ def udp(mod, count):
     return elapsed / count
 
 
+def udp_batch(mod, count, batch=64):
+    """64-byte datagrams over loopback in batches of ``batch``, the sender's
+    address decoded for every datagram received: sendmmsg()+recvmmsg()
+    where the socket class has them (sockcffi), else a sendto() loop then a
+    recvfrom() loop per batch (the stdlib).  Seconds per datagram."""
+    rx = mod.socket(mod.AF_INET, mod.SOCK_DGRAM)
+    tx = mod.socket(mod.AF_INET, mod.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    tx.bind(("127.0.0.1", 0))
+    rx.settimeout(10)
+    addr = rx.getsockname()
+    me = tx.getsockname()
+    payload = b"d" * 64
+    rounds = max(1, count // batch)
+    if hasattr(tx, "sendmmsg"):
+        messages = [(payload, addr)] * batch
+        sendmmsg, recvmmsg = tx.sendmmsg, rx.recvmmsg
+        start = time.perf_counter()
+        for _ in range(rounds):
+            sent = 0
+            while sent < batch:
+                sent += sendmmsg(messages[sent:])
+            got = 0
+            while got < batch:
+                results = recvmmsg(batch - got, 64)
+                got += len(results)
+            if results[-1][3] != me:
+                raise RuntimeError("udp_batch: wrong sender address")
+        elapsed = time.perf_counter() - start
+    else:
+        sendto, recvfrom = tx.sendto, rx.recvfrom
+        start = time.perf_counter()
+        for _ in range(rounds):
+            for _ in range(batch):
+                sendto(payload, addr)
+            for _ in range(batch):
+                data, sender = recvfrom(64)
+            if sender != me:
+                raise RuntimeError("udp_batch: wrong sender address")
+        elapsed = time.perf_counter() - start
+    rx.close()
+    tx.close()
+    return elapsed / (rounds * batch)
+
+
 def churn(mod, count):
     listener = mod.socket(mod.AF_INET, mod.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
@@ -293,6 +338,8 @@ WORKLOADS = {
     "bulk_unix": (bulk_unix, 1 << 30, "GB/s", "bulk_unix"),
     "bulk_tcp": (bulk_tcp, 1 << 30, "GB/s", "bulk_tcp"),
     "udp": (udp, 100000, "us/datagram", "udp"),
+    # sockcffi: sendmmsg+recvmmsg; stdlib: sendto/recvfrom loops.
+    "udp_batch": (udp_batch, 200000, "us/datagram", "udp_batch"),
     "churn": (churn, 5000, "us/connection", "churn"),
     "inet_pton_ntop": (inet_pton_ntop, 200000, "ns/call", None),
     "htons": (htons, 500000, "ns/call", None),
