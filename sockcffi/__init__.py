@@ -26,6 +26,7 @@ from .inet import *          # noqa: E402,F401,F403  byte order, inet_*
 from .resolver import *      # noqa: E402,F401,F403  names and services
 from .ancillary import *     # noqa: E402,F401,F403  CMSG_LEN, CMSG_SPACE
 from ._socketobject import *  # noqa: E402,F401,F403  SocketType, dup, close
+from .timeouts import *      # noqa: E402,F401,F403  the default timeout
 from .sockets import *       # noqa: E402,F401,F403  the socket class
 
 from ._binding import FEATURES as _FEATURES  # noqa: E402

@@ -32,7 +32,6 @@ import os
 from _thread import RLock
 from errno import EAGAIN, EBADF, ECONNRESET, EINPROGRESS, EINTR, EISCONN
 from errno import EWOULDBLOCK
-from math import ceil
 from time import monotonic
 from warnings import warn as _warn
 
@@ -44,10 +43,10 @@ from ._binding import ffi, lib
 from ._socketmsg import MessageCalls, receive_buffer
 from .batch import attach as _attach_batch_calls
 from .errors import from_errno, timeout as _timeout_error
+from .timeouts import getdefaulttimeout, parse_timeout
 from .waiting import CONNECT, READ, WRITE, wait
 
-__all__ = ["SocketType", "getdefaulttimeout", "setdefaulttimeout", "dup",
-           "close"]
+__all__ = ["SocketType", "dup", "close"]
 
 _new_raw = ffi.new_allocator(should_clear_after_alloc=False)
 _unpack = ffi.unpack
@@ -100,68 +99,12 @@ _MSG_TRUNC = getattr(lib, "MSG_TRUNC", 0)
 _DEFAULT_BACKLOG = min(lib.SOMAXCONN, 128)
 _INT_SIZE = ffi.sizeof("int")
 _ULL_SIZE = ffi.sizeof("unsigned long long")
-_NS_LIMIT = 2 ** 63          # CPython keeps timeouts as int64 nanoseconds
 
 # close()/detach()/__del__ take the descriptor number under this lock, so
 # that two threads can never both own it (on PyPy, reading and clearing an
 # attribute are two steps another thread can run between).  Reentrant: a
 # finaliser may run while its thread holds it.
 _fd_lock = RLock()
-
-
-# --- timeouts ----------------------------------------------------------------
-
-def _parse_timeout(value):
-    """A timeout argument as seconds (float) or None, validated like
-    CPython: negative -> ValueError, not a number -> TypeError, beyond the
-    int64-nanosecond range -> OverflowError.  The value is rounded up to a
-    whole nanosecond as CPython stores it."""
-    if value is None:
-        return None
-    if isinstance(value, float):
-        if value != value:
-            raise ValueError("Invalid value NaN (not a number)")
-        ns = value * 1e9
-        if not -_NS_LIMIT <= ns < _NS_LIMIT:
-            raise OverflowError("timestamp too large to convert to C "
-                                "_PyTime_t")
-        ns = ceil(ns)
-    else:
-        try:
-            seconds = exact_int(value)
-        except TypeError:
-            raise TypeError("'%s' object cannot be interpreted as an integer"
-                            % type(value).__name__) from None
-        ns = seconds * 1000000000
-        if not -_NS_LIMIT <= ns < _NS_LIMIT:
-            raise OverflowError("timestamp too large to convert to C "
-                                "_PyTime_t")
-    if ns < 0:
-        raise ValueError("Timeout value out of range")
-    whole, rest = divmod(ns, 1000000000)
-    return float(whole) if not rest else ns / 1e9
-
-
-_default_timeout = None
-
-
-def getdefaulttimeout():
-    """getdefaulttimeout() -> timeout
-
-    The timeout, in seconds, that new socket objects start with; None when
-    they start in blocking mode.
-    """
-    return _default_timeout
-
-
-def setdefaulttimeout(timeout):
-    """setdefaulttimeout(timeout)
-
-    Set the timeout (seconds as a float, or None for blocking mode) that
-    socket objects created from now on start with.
-    """
-    global _default_timeout
-    _default_timeout = _parse_timeout(timeout)
 
 
 # --- descriptors -------------------------------------------------------------
@@ -264,7 +207,7 @@ class SocketType(MessageCalls):
         if type & _SOCK_NONBLOCK:
             self._timeout = 0.0
         else:
-            timeout = _default_timeout
+            timeout = getdefaulttimeout()
             if timeout is not None:
                 try:
                     os.set_blocking(fd, False)
@@ -341,7 +284,7 @@ class SocketType(MessageCalls):
         Set a timeout on socket operations: a float of seconds, 0.0 for
         non-blocking mode, None for blocking mode.
         """
-        self._timeout = _parse_timeout(timeout)
+        self._timeout = parse_timeout(timeout)
         os.set_blocking(self._fd, self._timeout is None)
 
     def setblocking(self, flag):

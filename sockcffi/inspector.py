@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 
-from . import constants
+from . import constants, option_probe
 from ._binding import BUILD_STAMP
 from ._version import __version__
 
@@ -354,126 +354,12 @@ def cmd_collisions(args, out):
     return 0
 
 
-# level -> (family, type, protocol): constant names, resolved through
-# sockcffi's catalogue.  Levels missing here get no socket.
-PROBE_SOCKETS = {
-    "SOL_SOCKET": ("AF_INET", "SOCK_STREAM", None),
-    "IPPROTO_IP": ("AF_INET", "SOCK_STREAM", None),
-    "IPPROTO_TCP": ("AF_INET", "SOCK_STREAM", None),
-    "IPPROTO_UDP": ("AF_INET", "SOCK_DGRAM", None),
-    "IPPROTO_UDPLITE": ("AF_INET", "SOCK_DGRAM", "IPPROTO_UDPLITE"),
-    "IPPROTO_IPV6": ("AF_INET6", "SOCK_STREAM", None),
-    "SOL_PACKET": ("AF_PACKET", "SOCK_RAW", None),
-    "SOL_NETLINK": ("AF_NETLINK", "SOCK_RAW", None),
-    "AF_VSOCK": ("AF_VSOCK", "SOCK_STREAM", None),
-    "SOL_ALG": ("AF_ALG", "SOCK_SEQPACKET", None),
-    "SOL_TIPC": ("AF_TIPC", "SOCK_RDM", None),
-    "SOL_RDS": ("AF_RDS", "SOCK_SEQPACKET", None),
-    "SOL_CAN_RAW": ("AF_CAN", "SOCK_RAW", "CAN_RAW"),
-    "SOL_CAN_ISOTP": ("AF_CAN", "SOCK_DGRAM", "CAN_ISOTP"),
-    "SOL_CAN_J1939": ("AF_CAN", "SOCK_DGRAM", "CAN_J1939"),
-    "SOL_HCI": ("AF_BLUETOOTH", "SOCK_RAW", "BTPROTO_HCI"),
-}
-
-
-def _errno_name(err):
-    import errno
-    return errno.errorcode.get(err.errno, str(err.errno)) if err.errno \
-        else type(err).__name__
-
-
-def _open_probe_socket(level):
-    """(socket, description) or (None, reason)."""
-    import socket
-    spec = PROBE_SOCKETS.get(level)
-    if spec is None:
-        return None, ("no socket of that family could be created here: "
-                      "sockcffi does not know which socket serves level %s"
-                      % level)
-    records = constants.records()
-    missing = [n for n in spec if n and n not in records]
-    if missing:
-        return None, ("no socket of that family could be created here: "
-                      "this build lacks %s" % ", ".join(missing))
-    family, kind, proto = (records[n].value if n else 0 for n in spec)
-    desc = "/".join(n for n in spec if n)   # AF_INET/SOCK_STREAM
-    try:
-        return socket.socket(family, kind, proto), desc
-    except OSError as e:
-        return None, ("no socket of that family could be created here: "
-                      "%s: %s" % (_errno_name(e), e.strerror or e))
-
-
-def _probe_typed(sock, level_value, option, ctype):
-    """getsockopt() through sockcffi.options: the decoded value."""
-    from . import options as typed, records
-    try:
-        value = typed.get(sock, level_value, option)
-    except OSError as e:
-        return {"accepted": False, "value": None, "bytes": None,
-                "errno": _errno_name(e), "ctype": ctype, "decoded": None}
-    return {"accepted": True,
-            "value": value if isinstance(value, int) else None,
-            "bytes": None, "errno": None, "ctype": ctype,
-            "decoded": records.to_dict(value),
-            "text": records.format_value(value)}
-
-
-def _probe_option(sock, level_value, option):
-    from . import options as typed
-    ctype = typed.ctype(level_value, option)
-    if ctype != "int":
-        return _probe_typed(sock, level_value, option, ctype)
-    result = _probe_int(sock, level_value, option)
-    result.update(ctype=ctype, decoded=None)
-    return result
-
-
-def _probe_int(sock, level_value, option):
-    import errno
-    try:
-        return {"accepted": True, "value": sock.getsockopt(level_value,
-                                                           option),
-                "bytes": None, "errno": None}
-    except OSError as e:
-        first = e
-        if e.errno != errno.EINVAL:
-            return {"accepted": False, "value": None, "bytes": None,
-                    "errno": _errno_name(e)}
-    try:
-        data = sock.getsockopt(level_value, option, 256)
-    except OSError as e:
-        # No errno: the stdlib refused the buffer itself (it reads AF_VSOCK
-        # options as 8-byte integers only); the kernel's answer was EINVAL.
-        return {"accepted": False, "value": None, "bytes": None,
-                "errno": _errno_name(e if e.errno else first)}
-    return {"accepted": True, "value": None, "bytes": data.hex(),
-            "errno": None}
-
-
 def _options(levels):
     """Socket options of the levels: records with a level, without the
     control-message types (SCM_*), which share SOL_SOCKET's numbers but are
     not options."""
     return [c for c in constants.select(levels=levels)
             if not c.name.startswith("SCM_")]
-
-
-def _connect_over_loopback(sock):
-    """Connect a TCP probe socket to a loopback listener; the other
-    sockets, for closing with it."""
-    import socket
-    listener = socket.socket(sock.family, socket.SOCK_STREAM)
-    try:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        sock.settimeout(10)
-        sock.connect(listener.getsockname())
-        accepted, _ = listener.accept()
-    except OSError:
-        listener.close()
-        return [], False
-    return [listener, accepted], True
 
 
 def _types(args, out):
@@ -506,10 +392,10 @@ def cmd_options(args, out):
     records = constants.records()
     rows, sockets = [], {}
     for level in levels:
-        sock, desc = _open_probe_socket(level)
+        sock, desc = option_probe.open_probe_socket(level)
         others, connected = [], False
         if sock is not None and level == "IPPROTO_TCP":
-            others, connected = _connect_over_loopback(sock)
+            others, connected = option_probe.connect_over_loopback(sock)
         sockets[level] = {"socket": desc if sock else None,
                           "reason": None if sock else desc}
         if connected:
@@ -523,8 +409,8 @@ def cmd_options(args, out):
                     row.update(accepted=None, value=None, bytes=None,
                                errno=None, ctype=None, decoded=None)
                 else:
-                    row.update(_probe_option(sock, records[level].value,
-                                             c.value))
+                    row.update(option_probe.probe_option(
+                        sock, records[level].value, c.value))
                 rows.append(row)
         finally:
             for other in others:

@@ -15,7 +15,8 @@ import sys
 from time import monotonic
 
 from ._binding import ffi, lib
-from ._socketobject import SocketType, dup, getdefaulttimeout
+from ._socketobject import SocketType, dup
+from .timeouts import getdefaulttimeout
 from ._args import c_int
 from .ancillary import CMSG_LEN
 from .enums import AddressFamily, SocketKind, intenum_converter

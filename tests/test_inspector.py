@@ -311,8 +311,8 @@ def test_options_probe_so_type(capsys):
 
 
 def test_options_probe_unknown_family(capsys, monkeypatch):
-    from sockcffi import inspector
-    monkeypatch.delitem(inspector.PROBE_SOCKETS, "IPPROTO_UDP")
+    from sockcffi import option_probe
+    monkeypatch.delitem(option_probe.PROBE_SOCKETS, "IPPROTO_UDP")
     status, doc = run_json(capsys, "options", "--probe", "--level",
                            "IPPROTO_UDP")
     assert status == 0
