@@ -32,3 +32,10 @@ if "bluetooth" in _FEATURES and "AF_BLUETOOTH" in globals():
     # Text, not integers: the named Bluetooth addresses live with the family.
     from .addresses import BDADDR_ANY, BDADDR_LOCAL  # noqa: F401
 del _FEATURES
+
+from .patching import patch, unpatch  # noqa: E402  whole-program use
+from ._exports import public_names as _public_names  # noqa: E402
+
+# What ``from socket import *`` gives, plus patch/unpatch (sockcffi._exports).
+__all__ = _public_names(globals())
+del _public_names
