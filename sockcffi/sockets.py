@@ -29,6 +29,7 @@ from operator import index as _index
 from time import monotonic
 
 from . import addresses as _addresses
+from . import afalg as _afalg, interop as _interop
 from ._args import C_INT_MAX as _C_INT_MAX, C_INT_MIN as _C_INT_MIN
 from ._args import c_int as _c_int
 from ._binding import ffi, lib
@@ -977,6 +978,9 @@ class SocketType:
         del name, views, keep
         return sent
 
+    if _afalg.AVAILABLE:                        # sockcffi.afalg
+        sendmsg_afalg = _afalg.sendmsg_afalg
+
 
 try:
     from warnings import warn as _warn
@@ -1253,6 +1257,9 @@ class socket(SocketType):
         """
         self._closed = True
         return SocketType.detach(self)
+
+    from_stdlib = classmethod(_interop.from_stdlib)    # sockcffi.interop
+    to_stdlib = _interop.to_stdlib
 
     def get_inheritable(self):
         """Get the inheritable flag of the socket"""
