@@ -13,6 +13,7 @@ before the program's first import, so nothing is imported before it.
 ``sys.modules`` if the program never imported it, and keeping that one copy
 so that its classes stay the same objects.
 """
+import _imp
 import importlib
 import importlib.machinery
 import importlib.util
@@ -39,7 +40,21 @@ def stdlib_socket():
             if spec is None:
                 raise ImportError("the stdlib socket module was not found")
             module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            # socket.py looks itself up in sys.modules (its enums are made
+            # with IntEnum._convert_), so it runs in place of sockcffi for
+            # the time of its import, under the global import lock.
+            _imp.acquire_lock()
+            try:
+                sys.modules["socket"] = module
+                try:
+                    spec.loader.exec_module(module)
+                finally:
+                    if current is None:
+                        del sys.modules["socket"]
+                    else:
+                        sys.modules["socket"] = current
+            finally:
+                _imp.release_lock()
             _stdlib = module
     return _stdlib
 
