@@ -13,7 +13,7 @@ import cffi
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from gen import probe, render  # noqa: E402
+from gen import probe, render, stubs  # noqa: E402
 
 
 def _stamp() -> str:
@@ -38,6 +38,9 @@ def generate():
         headers, constants = probe.probe()
     except probe.CompilerMissing as e:
         raise SystemExit("sockcffi: %s" % e)
+    # The constants' typing stub, from the same probe (installed with the
+    # package: setup.py's package_data).
+    stubs.write(headers, constants, os.path.join(HERE, "sockcffi"))
     return render.render(headers, constants, _stamp())
 
 
