@@ -15,6 +15,12 @@ sys.path.insert(0, HERE)
 
 from gen import probe, render, stubs  # noqa: E402
 
+# CPython (not a debug build) compiles the module against the limited API,
+# so one abi3 wheel serves every CPython >= 3.9 (setup.py tags it); PyPy
+# has no such API.
+_LIMITED_API = (sys.implementation.name == "cpython"
+                and not hasattr(sys, "gettotalrefcount"))
+
 
 def _stamp() -> str:
     namespace = {}
@@ -49,7 +55,8 @@ def make_ffi() -> cffi.FFI:
     ffi = cffi.FFI()
     ffi.cdef(cdef)
     ffi.set_source("sockcffi._sockcffi", source,
-                   extra_compile_args=["-O2", "-w"])
+                   extra_compile_args=["-O2", "-w"],
+                   py_limited_api=_LIMITED_API)
     return ffi
 
 
