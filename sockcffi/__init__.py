@@ -34,8 +34,15 @@ if "bluetooth" in _FEATURES and "AF_BLUETOOTH" in globals():
 del _FEATURES
 
 from .patching import patch, unpatch  # noqa: E402  whole-program use
-from ._exports import public_names as _public_names  # noqa: E402
 
-# What ``from socket import *`` gives, plus patch/unpatch (sockcffi._exports).
-__all__ = _public_names(globals())
-del _public_names
+
+def __getattr__(name):
+    # ``__all__`` (what ``from socket import *`` gives, plus patch/unpatch;
+    # see sockcffi._exports) is computed on first use: most programs never
+    # ask, and it would cost them import time.
+    if name == "__all__":
+        from ._exports import public_names
+        namespace = globals()
+        namespace["__all__"] = public_names(namespace)
+        return namespace["__all__"]
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

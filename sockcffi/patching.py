@@ -14,9 +14,6 @@ before the program's first import, so nothing is imported before it.
 so that its classes stay the same objects.
 """
 import _imp
-import importlib
-import importlib.machinery
-import importlib.util
 import sys
 
 __all__ = ["patch", "unpatch"]
@@ -32,6 +29,8 @@ def stdlib_socket():
     """The stdlib ``socket`` module, whether or not sockcffi replaces it."""
     global _stdlib
     if _stdlib is None:
+        import importlib.machinery      # here: they cost 1 ms of import
+        import importlib.util
         current = sys.modules.get("socket")
         if current is not None and current is not _package():
             _stdlib = current
@@ -61,9 +60,10 @@ def stdlib_socket():
 
 def _tls(action):
     """Call sockcffi.tls.install()/uninstall(), when that module exists."""
+    from importlib import import_module
     name = __name__.rpartition(".")[0] + ".tls"
     try:
-        tls = importlib.import_module(name)
+        tls = import_module(name)
     except ImportError as e:
         # Only a missing sockcffi.tls is expected; anything failing inside
         # it is a real error.
