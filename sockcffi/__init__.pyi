@@ -24,15 +24,10 @@ _RetAddress: TypeAlias = Any
 _CMSG: TypeAlias = tuple[int, int, bytes]
 _CMSGArg: TypeAlias = tuple[int, int, ReadableBuffer]
 
+# The interpreter's own classes (see sockcffi/errors.py).
+from _socket import gaierror as gaierror, herror as herror, timeout as timeout
+
 error = OSError
-
-class herror(OSError): ...
-class gaierror(OSError): ...
-
-if sys.version_info >= (3, 10):
-    timeout = TimeoutError
-else:
-    class timeout(OSError): ...
 
 has_ipv6: bool
 

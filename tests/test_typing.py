@@ -138,3 +138,24 @@ def test_mypy_strict_on_the_sample(tmp_path):
         universal_newlines=True, timeout=300, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.startswith("Success: no issues found")
+
+
+def test_mypy_strict_on_the_stubs_themselves(tmp_path):
+    command = _mypy_command()
+    if command is None:
+        pytest.skip("mypy is not importable here and no .venv-cpython has "
+                    "it (mypy does not install on PyPy)")
+    # A copy of the installed stubs alone (no .py beside them), so that mypy
+    # reports errors in the stubs rather than skipping an installed package.
+    copy = tmp_path / "sockcffi"
+    copy.mkdir()
+    for name in os.listdir(PACKAGE):
+        if name.endswith(".pyi") or name == "py.typed":
+            with open(os.path.join(PACKAGE, name)) as f:
+                (copy / name).write_text(f.read())
+    proc = subprocess.run(
+        command + ["--strict", "--no-incremental",
+                   "--cache-dir", str(tmp_path / "cache"), "sockcffi"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True, timeout=300, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
