@@ -13,7 +13,7 @@ import cffi
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from gen import probe, render  # noqa: E402
+from gen import probe, render, stubs  # noqa: E402
 from gen.bindings import BindingError  # noqa: E402
 
 # sockcffi's own C (the bindings' CUSTOMIZATIONS and the generated tables)
@@ -32,6 +32,13 @@ def _load(relpath: str) -> dict:
     with open(os.path.join(HERE, relpath)) as f:
         exec(compile(f.read(), relpath, "exec"), namespace)
     return namespace
+
+
+# CPython (not a debug build) compiles the module against the limited API,
+# so one abi3 wheel serves every CPython >= 3.9 (setup.py tags it); PyPy
+# has no such API.
+_LIMITED_API = (sys.implementation.name == "cpython"
+                and not hasattr(sys, "gettotalrefcount"))
 
 
 def _stamp() -> str:
@@ -53,9 +60,13 @@ def _check_python_headers():
 def generate():
     try:
         headers, constants = probe.probe()
-        return render.render(headers, constants, _stamp())
+        generated = render.render(headers, constants, _stamp())
     except (probe.CompilerMissing, BindingError) as e:
         raise SystemExit("sockcffi: %s" % e)
+    # The constants' typing stub, from the same probe (installed with the
+    # package: pyproject.toml's package data).
+    stubs.write(headers, constants, os.path.join(HERE, "sockcffi"))
+    return generated
 
 
 def make_ffi() -> cffi.FFI:
@@ -63,7 +74,8 @@ def make_ffi() -> cffi.FFI:
     ffi = cffi.FFI()
     ffi.cdef(cdef)
     ffi.set_source("sockcffi._sockcffi", source,
-                   extra_compile_args=["-O2"] + WARNINGS)
+                   extra_compile_args=["-O2"] + WARNINGS,
+                   py_limited_api=_LIMITED_API)
     return ffi
 
 

@@ -34,3 +34,17 @@ if "bluetooth" in _FEATURES and "AF_BLUETOOTH" in globals():
     # Text, not integers: the named Bluetooth addresses live with the family.
     from .addresses import BDADDR_ANY, BDADDR_LOCAL  # noqa: F401
 del _FEATURES
+
+from .patching import patch, unpatch  # noqa: E402  whole-program use
+
+
+def __getattr__(name):
+    # ``__all__`` (what ``from socket import *`` gives, plus patch/unpatch;
+    # see sockcffi._exports) is computed on first use: most programs never
+    # ask, and it would cost them import time.
+    if name == "__all__":
+        from ._exports import public_names
+        namespace = globals()
+        namespace["__all__"] = public_names(namespace)
+        return namespace["__all__"]
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

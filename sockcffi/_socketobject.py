@@ -36,6 +36,7 @@ from time import monotonic
 from warnings import warn as _warn
 
 from . import addresses as _addresses
+from . import afalg as _afalg
 from ._args import (C_INT_MAX, C_INT_MIN, bytes_like_error, c_int,
                     exact_int, fd as _fd_arg, readable_buffer, receive_size,
                     release, socket_fd, ssize, writable_buffer)
@@ -853,3 +854,5 @@ class SocketType(MessageCalls):
 
 SocketType.__module__ = "sockcffi"
 _attach_batch_calls(SocketType)     # recvmmsg/sendmmsg, where libc has them
+if _afalg.AVAILABLE:                # sendmsg_afalg, where AF_ALG is built
+    SocketType.sendmsg_afalg = _afalg.sendmsg_afalg

@@ -7,19 +7,25 @@ from ._binding import ffi, lib
 error = OSError
 
 
-class herror(OSError):
-    """Address-related error from the legacy gethostby* resolver."""
+# One set of exception classes for both socket modules: the interpreter's
+# own _socket classes (CPython and PyPy both have them), so that
+# ``except socket.gaierror`` written against either module catches errors
+# raised through the other.  Only without a _socket module does sockcffi
+# define its own.
+try:
+    from _socket import gaierror, herror, timeout
+except ImportError:
+    class herror(OSError):
+        """Address-related error from the legacy gethostby* resolver."""
 
+    class gaierror(OSError):
+        """Address-related error from getaddrinfo() and getnameinfo()."""
 
-class gaierror(OSError):
-    """Address-related error from getaddrinfo() and getnameinfo()."""
-
-
-if sys.version_info >= (3, 10):
-    timeout = TimeoutError
-else:
-    class timeout(OSError):
-        """A socket operation timed out."""
+    if sys.version_info >= (3, 10):
+        timeout = TimeoutError
+    else:
+        class timeout(OSError):
+            """A socket operation timed out."""
 
 
 def from_errno(errno=None):

@@ -14,6 +14,7 @@ import os
 import sys
 from time import monotonic
 
+from . import interop as _interop
 from ._binding import ffi, lib
 from ._socketobject import SocketType, dup
 from .timeouts import getdefaulttimeout
@@ -326,6 +327,9 @@ class socket(SocketType):
         """
         self._closed = True
         return SocketType.detach(self)
+
+    from_stdlib = classmethod(_interop.from_stdlib)    # sockcffi.interop
+    to_stdlib = _interop.to_stdlib
 
     def get_inheritable(self):
         """Get the inheritable flag of the socket"""

@@ -9,6 +9,12 @@ struct sockaddr_alg {
     uint8_t salg_name[...];
     ...;
 };
+
+/* The ALG_SET_IV control message's data: the length, then the bytes. */
+struct af_alg_iv {
+    uint32_t ivlen;
+    uint8_t iv[];
+};
 """
 
 FUNCTIONS = ""

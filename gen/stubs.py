@@ -1,0 +1,65 @@
+"""Render ``sockcffi/_header_constants.pyi``, the typing stub of the
+constants, from the same probe results the cdef is rendered from.
+
+The enums' members follow sockcffi/enums.py's rule, decided here with the
+build interpreter: the names its C ``_socket`` module has, or without one
+the names defined in the header of the enum's anchor.
+"""
+import os
+from types import SimpleNamespace
+from typing import List, Sequence
+
+from .probe import Constant
+from .render import _environment, usable_bindings
+
+FILENAME = "_header_constants.pyi"
+
+# (enum, base, prefix, anchor): as in sockcffi/enums.py.
+ENUMS = (
+    ("AddressFamily", "IntEnum", "AF_", "AF_INET"),
+    ("SocketKind", "IntEnum", "SOCK_", "SOCK_STREAM"),
+    ("MsgFlag", "IntFlag", "MSG_", "MSG_PEEK"),
+    ("AddressInfo", "IntFlag", "AI_", "AI_PASSIVE"),
+)
+
+
+def _stdlib_names():
+    try:
+        import _socket
+    except ImportError:
+        return None
+    return set(dir(_socket))
+
+
+def render_stub(headers: Sequence[str], constants: List[Constant]) -> str:
+    constants = sorted(constants, key=lambda c: c.name)
+    by_name = {c.name: c for c in constants}
+    stdlib = _stdlib_names()
+    enums, member_of = [], {}
+    for name, base, prefix, anchor in ENUMS:
+        if anchor not in by_name:
+            continue
+        members = [c.name for c in constants
+                   if c.name.startswith(prefix) and c.name.isupper()
+                   and (c.name in stdlib if stdlib is not None
+                        else c.header == by_name[anchor].header)]
+        enums.append(SimpleNamespace(name=name, base=base, members=members))
+        member_of.update((m, name) for m in members)
+    text = []
+    if ("bluetooth" in {b.name for b in usable_bindings(headers)}
+            and "AF_BLUETOOTH" in by_name):
+        text = ["BDADDR_ANY", "BDADDR_LOCAL"]
+    return _environment().get_template("constants.pyi.j2").render(
+        enums=enums, text_constants=text,
+        constants=[SimpleNamespace(name=c.name, enum=member_of.get(c.name))
+                   for c in constants])
+
+
+def write(headers: Sequence[str], constants: List[Constant],
+          package_dir: str) -> str:
+    """Write the stub into ``package_dir``; returns its path."""
+    path = os.path.join(package_dir, FILENAME)
+    text = render_stub(headers, constants)
+    with open(path, "w") as f:
+        f.write(text)
+    return path

@@ -1,0 +1,87 @@
+"""``socket.sendmsg_afalg``: sendmsg() for AF_ALG (kernel crypto) sockets.
+
+The operation, initialisation vector and AEAD associated-data length travel
+as SOL_ALG control messages (ALG_SET_OP, ALG_SET_IV, ALG_SET_AEAD_ASSOCLEN);
+the IV's layout is the header's ``struct af_alg_iv``, laid out by cffi.
+Arguments are checked as the stdlib checks them (same classes, same order):
+its C parser takes ``op`` and ``assoclen`` only as true ints and ``iv`` only
+as a contiguous bytes-like object (an explicit None is refused for both,
+although they are optional), and ``flags`` as any C int.
+"""
+from ._args import C_INT_MAX, c_int
+from ._binding import FEATURES, ffi, lib
+
+AVAILABLE = ("alg" in FEATURES and hasattr(lib, "AF_ALG")
+             and hasattr(lib, "ALG_SET_OP"))
+
+if AVAILABLE:
+    _AF_ALG = lib.AF_ALG
+    _SOL_ALG = lib.SOL_ALG
+    _ALG_SET_OP = lib.ALG_SET_OP
+    _ALG_SET_IV = lib.ALG_SET_IV
+    _ALG_SET_AEAD_ASSOCLEN = lib.ALG_SET_AEAD_ASSOCLEN
+    _IV_OFFSET = ffi.offsetof("struct af_alg_iv", "iv")
+    _MSG_MORE = lib.MSG_MORE
+
+_MISSING = object()
+
+
+def _u32(value):
+    return bytes(ffi.buffer(ffi.new("uint32_t *", value)))
+
+
+def _int_argument(value, position):
+    if not isinstance(value, int):
+        raise TypeError("sendmsg_afalg() argument %d must be int, not %s"
+                        % (position, type(value).__name__))
+    return value
+
+
+def _iv_data(iv):
+    """The ALG_SET_IV data: struct af_alg_iv followed by the IV bytes."""
+    if isinstance(iv, str):
+        raise TypeError("a bytes-like object is required, not 'str'")
+    try:
+        view = memoryview(iv)
+    except TypeError:
+        raise TypeError("a bytes-like object is required, not '%s'"
+                        % type(iv).__name__) from None
+    with view:
+        if not view.c_contiguous:
+            raise BufferError("memoryview: underlying buffer is not "
+                              "C-contiguous")
+        data = view.tobytes()
+    block = ffi.new("char[]", _IV_OFFSET + len(data))
+    header = ffi.cast("struct af_alg_iv *", block)
+    header.ivlen = len(data)
+    ffi.memmove(header.iv, data, len(data))
+    return bytes(ffi.buffer(block))
+
+
+def sendmsg_afalg(self, msg=(), *, op=_MISSING, iv=_MISSING,
+                  assoclen=_MISSING, flags=_MISSING):
+    """sendmsg_afalg([msg], *, op[, iv[, assoclen[, flags=MSG_MORE]]])
+
+    Set the operation (ALG_OP_ENCRYPT or ALG_OP_DECRYPT), and optionally
+    the IV and the AEAD associated-data length, of an AF_ALG operation
+    socket, and send the data of ``msg``; the number of bytes sent.
+    """
+    if self._family != _AF_ALG:
+        raise OSError("algset is only supported for AF_ALG")
+    if op is not _MISSING:
+        _int_argument(op, 2)
+    ivdata = None if iv is _MISSING else _iv_data(iv)
+    if assoclen is not _MISSING:
+        _int_argument(assoclen, 4)
+    flags = _MSG_MORE if flags is _MISSING else c_int(flags)
+    if op is _MISSING or not 0 <= op <= C_INT_MAX:
+        raise TypeError("Invalid or missing argument 'op'")
+    ancdata = [(_SOL_ALG, _ALG_SET_OP, _u32(op))]
+    if ivdata is not None:
+        ancdata.append((_SOL_ALG, _ALG_SET_IV, ivdata))
+    if assoclen is not _MISSING:
+        assoclen = c_int(assoclen)
+        if assoclen < 0:
+            raise TypeError("assoclen must be positive")
+        ancdata.append((_SOL_ALG, _ALG_SET_AEAD_ASSOCLEN, _u32(assoclen)))
+    return self.sendmsg(msg, ancdata, flags)

@@ -1,0 +1,59 @@
+"""Moving a descriptor between a stdlib socket object and sockcffi's.
+
+``sockcffi.socket.from_stdlib(sock)`` and ``sockcffi_sock.to_stdlib()``
+hand the descriptor over with ``detach()``, so exactly one object owns it
+at any time: the new object is made on the descriptor first, and only then
+is the old one detached, so a failure leaves the old object as it was.
+Family, type and protocol are passed explicitly (no system call needed to
+rediscover them), and the timeout, which also encodes blocking mode
+(None blocking, 0.0 non-blocking, > 0 timeout mode), is carried over.
+"""
+from errno import EBADF
+import os
+
+try:
+    import _socket
+except ImportError:                     # pragma: no cover
+    _socket = None
+
+
+def _closed_error():
+    return OSError(EBADF, os.strerror(EBADF))
+
+
+def from_stdlib(cls, sock):
+    """from_stdlib(sock) -> socket object
+
+    A sockcffi socket taking over the descriptor of the stdlib socket object
+    ``sock`` (which is detached: it is closed, its descriptor is not), with
+    the same family, type, protocol and timeout.
+    """
+    if _socket is None or not isinstance(sock, _socket.socket):
+        raise TypeError("from_stdlib() argument must be a stdlib socket "
+                        "object, not '%s'" % type(sock).__name__)
+    fd = sock.fileno()
+    if fd < 0:
+        raise _closed_error()
+    timeout = sock.gettimeout()
+    new = cls(int(sock.family), int(sock.type), sock.proto, fileno=fd)
+    sock.detach()
+    new.settimeout(timeout)
+    return new
+
+
+def to_stdlib(self):
+    """to_stdlib() -> stdlib socket object
+
+    A stdlib ``socket.socket`` taking over this socket's descriptor (this
+    object is detached), with the same family, type, protocol and timeout.
+    """
+    from .patching import stdlib_socket
+    fd = self.fileno()
+    if fd < 0:
+        raise _closed_error()
+    timeout = self.gettimeout()
+    new = stdlib_socket().socket(self._family, self._type, self._proto,
+                                 fileno=fd)
+    self.detach()
+    new.settimeout(timeout)
+    return new
