@@ -37,8 +37,9 @@ def _parse(text):
                for n in tree.body if isinstance(n, ast.ClassDef)}
     annotated = {n.target.id for n in tree.body
                  if isinstance(n, ast.AnnAssign)}
-    assigned = {n.targets[0].id: ast.unparse(n.value) if hasattr(ast, "unparse")
-                else None for n in tree.body if isinstance(n, ast.Assign)}
+    unparse = getattr(ast, "unparse", None)
+    assigned = {n.targets[0].id: unparse(n.value) if unparse else None
+                for n in tree.body if isinstance(n, ast.Assign)}
     return classes, annotated, assigned
 
 
