@@ -10,7 +10,8 @@ from types import SimpleNamespace
 from typing import List, Sequence
 
 from .probe import Constant
-from .render import _environment, usable_bindings
+from .bindings import bluetooth as _bluetooth
+from .render import _environment
 
 FILENAME = "_header_constants.pyi"
 
@@ -46,8 +47,8 @@ def render_stub(headers: Sequence[str], constants: List[Constant]) -> str:
         enums.append(SimpleNamespace(name=name, base=base, members=members))
         member_of.update((m, name) for m in members)
     text = []
-    if ("bluetooth" in {b.name for b in usable_bindings(headers)}
-            and "AF_BLUETOOTH" in by_name):
+    # The named Bluetooth addresses exist where the BlueZ binding is built.
+    if set(_bluetooth.HEADERS) <= set(headers) and "AF_BLUETOOTH" in by_name:
         text = ["BDADDR_ANY", "BDADDR_LOCAL"]
     return _environment().get_template("constants.pyi.j2").render(
         enums=enums, text_constants=text,

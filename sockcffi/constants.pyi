@@ -1,5 +1,5 @@
 # Typing stub of sockcffi.constants: where each constant comes from.
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 class Constant(NamedTuple):
@@ -22,3 +22,9 @@ def in_group(group: str) -> Iterator[Constant]: ...
 def at_level(level: str) -> Iterator[Constant]: ...
 def by_value(value: int, level: str | None = None,
              group: str | None = None) -> list[Constant]: ...
+def name_filter(patterns: Iterable[str] = (),
+                regex: bool = False) -> Callable[[str], bool]: ...
+def select(patterns: Iterable[str] = (), groups: Iterable[str] = (),
+           levels: Iterable[str] = (), value: int | None = None,
+           regex: bool = False,
+           among: Mapping[str, Constant] | None = None) -> list[Constant]: ...
