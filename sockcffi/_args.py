@@ -50,7 +50,8 @@ def exact_int(value):
 def c_int(value):
     """Format unit "i": an int that fits a C int; TypeError for a
     non-integer, OverflowError out of range."""
-    value = exact_int(value)
+    if value.__class__ is not int:
+        value = exact_int(value)
     if value < C_INT_MIN:
         raise OverflowError("signed integer is less than minimum")
     if value > C_INT_MAX:
@@ -77,7 +78,8 @@ def c_uint_masked(value, mask=C_UINT_MAX):
 def ssize(value):
     """Format unit "n": an exact int in the C ssize_t range, else
     OverflowError (the caller checks the sign with its own message)."""
-    value = exact_int(value)
+    if value.__class__ is not int:
+        value = exact_int(value)
     if not -SSIZE_MAX - 1 <= value <= SSIZE_MAX:
         raise OverflowError("Python int too large to convert to C ssize_t")
     return value

@@ -89,7 +89,8 @@ def ntohl(x):
 
 def _c_long(x):
     """PyPy's int argument: a C long (OverflowError beyond it)."""
-    x = exact_int(x)
+    if x.__class__ is not int:
+        x = exact_int(x)
     if not -2 ** 63 <= x < 2 ** 63:
         raise OverflowError("Python int too large to convert to C long")
     return x
