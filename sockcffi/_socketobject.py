@@ -61,16 +61,23 @@ _c_recvfrom = lib.recvfrom
 _c_getsockopt_int = lib.sockcffi_getsockopt_int
 _OPT_FAILED = lib.SOCKCFFI_OPT_FAILED
 
-# Receive buffers of up to _POOLED bytes come from a free list instead of a
-# fresh allocation per call (on PyPy a 64 KiB raw allocation costs ~10 us of
-# GC pressure).  A buffer is popped, used by one call in one thread and
-# pushed back once its bytes are copied out; list.pop/append are atomic, so
-# threads never share one.  A call that raises just drops its buffer.  Only
-# the bytes the kernel wrote in this call are ever copied out of it.
-_POOLED = 65536
+# Receive buffers come from free lists instead of a fresh allocation per
+# call (on PyPy a 64 KiB raw allocation costs ~10 us of GC pressure): sizes
+# up to 64 KiB from one list of 64 KiB buffers, sizes up to 256 KiB from a
+# short list of 256 KiB ones -- asyncio's transports receive with
+# recv(256 KiB) / recvfrom(256 KiB) whatever arrives, and a fresh buffer of
+# that size per call made asyncio 4-6x slower on PyPy.  The large list
+# keeps at most _LARGE_KEPT buffers, so threads blocked in big receives do
+# not pin memory for good.  A buffer is popped, used by one call in one
+# thread and pushed back once its bytes are copied out; list.pop/append are
+# atomic, so threads never share one.  A call that raises just drops its
+# buffer.  Only the bytes the kernel wrote in this call are ever copied out
+# of it.
+_SMALL = 65536
+_POOLED = 262144
+_LARGE_KEPT = 4
 _pool = []
-_pool_pop = _pool.pop
-_pool_push = _pool.append
+_large_pool = []
 _new_storage = _addresses.new_storage
 _from_sockaddr = _addresses.from_sockaddr
 _to_sockaddr = _addresses.to_sockaddr
@@ -607,13 +614,15 @@ class SocketType(MessageCalls):
             bufsize = exact_int(bufsize)
         if flags.__class__ is not int:
             flags = c_int(flags)
-        pooled = 0 < bufsize <= _POOLED and not flags & _MSG_TRUNC
-        if pooled:
+        if 0 < bufsize <= _POOLED and not flags & _MSG_TRUNC:
+            pool = _pool if bufsize <= _SMALL else _large_pool
             try:
-                buf = _pool_pop()
+                buf = pool.pop()
             except IndexError:
-                buf = _new_raw("char[]", _POOLED)
+                buf = _new_raw("char[]",
+                               _SMALL if pool is _pool else _POOLED)
         else:
+            pool = None
             receive_size(bufsize, "negative buffersize in recv")
             if not bufsize:
                 return b""
@@ -625,8 +634,9 @@ class SocketType(MessageCalls):
             if n < 0:
                 n = self._retry(_c_recv, buf, bufsize, flags)
         data = _unpack(buf, n if n <= bufsize else bufsize)
-        if pooled:
-            _pool_push(buf)
+        if pool is _pool or (pool is not None
+                             and len(pool) < _LARGE_KEPT):
+            pool.append(buf)
         return data
 
     def recv_into(self, buffer, nbytes=0, flags=0):
@@ -675,13 +685,15 @@ class SocketType(MessageCalls):
             bufsize = exact_int(bufsize)
         if flags.__class__ is not int:
             flags = c_int(flags)
-        pooled = 0 < bufsize <= _POOLED and not flags & _MSG_TRUNC
-        if pooled:
+        if 0 < bufsize <= _POOLED and not flags & _MSG_TRUNC:
+            pool = _pool if bufsize <= _SMALL else _large_pool
             try:
-                buf = _pool_pop()
+                buf = pool.pop()
             except IndexError:
-                buf = _new_raw("char[]", _POOLED)
+                buf = _new_raw("char[]",
+                               _SMALL if pool is _pool else _POOLED)
         else:
+            pool = None
             receive_size(bufsize, "negative buffersize in recvfrom")
             buf = receive_buffer(bufsize, flags)
         try:
@@ -699,8 +711,9 @@ class SocketType(MessageCalls):
                 n = self._retry(_c_recvfrom, buf, bufsize, flags, name[0],
                                 size)
         data = _unpack(buf, n if n <= bufsize else bufsize)
-        if pooled:
-            _pool_push(buf)
+        if pool is _pool or (pool is not None
+                             and len(pool) < _LARGE_KEPT):
+            pool.append(buf)
         address = _decode_name(name, self._proto)
         _names_push(name)
         return data, address

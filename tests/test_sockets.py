@@ -944,15 +944,18 @@ def test_concurrent_receivers_keep_their_data():
     assert errors == []
 
 
-def test_large_recv_beyond_pool(mod):
+@pytest.mark.parametrize("bufsize", [1000, 200000, 400000])
+def test_large_recv_beyond_pool(mod, bufsize):
+    # sockcffi: the small pool, the large (asyncio-sized) pool, and a
+    # buffer of its own.
     a, b = mod.socketpair()
     with a, b:
         a.setsockopt(mod.SOL_SOCKET, mod.SO_SNDBUF, 1 << 20)
         b.setsockopt(mod.SOL_SOCKET, mod.SO_RCVBUF, 1 << 20)
-        payload = os.urandom(100000)
+        payload = os.urandom(300000)
         t = start_thread(a.sendall, payload)
         got = b""
         while len(got) < len(payload):
-            got += b.recv(200000)
+            got += b.recv(bufsize)
         t.join(JOIN)
         assert got == payload

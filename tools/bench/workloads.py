@@ -316,19 +316,36 @@ def echo_scale(mod, clients, rounds=20):
     return elapsed / (clients * rounds)
 
 
-def _tls(mod, workload, size, membio=False):
-    """A TLS workload in a child interpreter (tls_child.py): ``ssl`` must be
-    imported there with ``mod`` already the socket module."""
+def _in_child(script, mode, workload, size):
+    """A workload run by ``script`` (beside this file) in a child
+    interpreter, where ``mode`` picks the socket module before anything
+    imports ``socket``; its printed seconds per unit."""
     import subprocess
     import sys
-    mode = "stdlib" if mod.__name__ == "socket" else (
-        "sockcffi-membio" if membio else "sockcffi")
-    script = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                          "tls_child.py")
-    out = subprocess.run([sys.executable, script, mode, workload, str(size)],
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), script)
+    out = subprocess.run([sys.executable, path, mode, workload, str(size)],
                          check=True, stdout=subprocess.PIPE,
                          universal_newlines=True, timeout=600)
     return float(out.stdout)
+
+
+def _mode(mod):
+    return "stdlib" if mod.__name__ == "socket" else "sockcffi"
+
+
+def _tls(mod, workload, size, membio=False):
+    """A TLS workload in a child interpreter (tls_child.py): ``ssl`` must be
+    imported there with ``mod`` already the socket module."""
+    mode = _mode(mod)
+    if membio and mode == "sockcffi":
+        mode = "sockcffi-membio"
+    return _in_child("tls_child.py", mode, workload, size)
+
+
+def _asyncio(mod, workload, size):
+    """An asyncio workload in a child interpreter (asyncio_child.py), the
+    event loop's sockets from ``mod``."""
+    return _in_child("asyncio_child.py", _mode(mod), workload, size)
 
 
 WORKLOADS = {
@@ -363,4 +380,10 @@ WORKLOADS = {
                         "GB/s", None),
     "tls_handshake_membio": (lambda mod, n: _tls(mod, "handshake", n, True),
                              300, "us/handshake", None),
+    # asyncio with the loop's sockets from the module: streams echo over
+    # 100 connections, and a datagram endpoint with 16 in flight; 1 KiB.
+    "asyncio_echo": (lambda mod, n: _asyncio(mod, "streams", n), 20000,
+                     "us/message", None),
+    "asyncio_datagram": (lambda mod, n: _asyncio(mod, "datagram", n), 20000,
+                         "us/datagram", None),
 }

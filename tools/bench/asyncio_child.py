@@ -1,0 +1,119 @@
+"""One asyncio benchmark in a fresh interpreter (run by workloads.asyncio_*).
+
+    python asyncio_child.py stdlib|sockcffi streams|datagram SIZE
+
+asyncio binds the socket module when it is first imported, so each side of
+a comparison needs its own process: for ``sockcffi`` the child calls
+``sockcffi.patch()`` before anything imports ``socket`` or ``asyncio``, and
+the event loop's sockets are then sockcffi's.
+
+* ``streams``: an echo server from ``asyncio.start_server`` and 100 client
+  connections (``asyncio.open_connection``) each sending 1 KiB messages and
+  reading the echo, all at once; SIZE messages in all.
+* ``datagram``: an echo ``DatagramProtocol`` endpoint and a client endpoint
+  keeping 16 datagrams of 1 KiB in flight; SIZE datagrams in all.
+
+Prints the seconds per message (a round trip) of the timed run, which
+follows a warm-up run of a tenth of the size.
+"""
+import sys
+
+MODE, WORKLOAD, SIZE = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if MODE == "sockcffi":
+    import sockcffi
+    sockcffi.patch()
+
+import asyncio      # noqa: E402
+import time         # noqa: E402
+
+CONNECTIONS = 100
+MESSAGE = b"m" * 1024
+WINDOW = 16
+
+
+async def streams(total):
+    async def echo(reader, writer):
+        try:
+            while True:
+                data = await reader.readexactly(len(MESSAGE))
+                writer.write(data)
+                await writer.drain()
+        except asyncio.IncompleteReadError:
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(echo, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    per_connection = max(1, total // CONNECTIONS)
+
+    async def client():
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for _ in range(per_connection):
+            writer.write(MESSAGE)
+            await writer.drain()
+            if await reader.readexactly(len(MESSAGE)) != MESSAGE:
+                raise AssertionError("echo differs")
+        writer.close()
+        await writer.wait_closed()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(CONNECTIONS)))
+    elapsed = time.perf_counter() - start
+    server.close()
+    await server.wait_closed()
+    return elapsed / (per_connection * CONNECTIONS)
+
+
+async def datagram(total):
+    loop = asyncio.get_running_loop()
+
+    class Echo(asyncio.DatagramProtocol):
+        def connection_made(self, transport):
+            self.transport = transport
+
+        def datagram_received(self, data, addr):
+            self.transport.sendto(data, addr)
+
+    class Client(asyncio.DatagramProtocol):
+        def __init__(self):
+            self.received = 0
+            self.done = loop.create_future()
+
+        def connection_made(self, transport):
+            self.transport = transport
+            for _ in range(min(WINDOW, total)):
+                transport.sendto(MESSAGE)
+            self.sent = min(WINDOW, total)
+
+        def datagram_received(self, data, addr):
+            self.received += 1
+            if self.sent < total:
+                self.sent += 1
+                self.transport.sendto(MESSAGE)
+            elif self.received >= total and not self.done.done():
+                self.done.set_result(None)
+
+    server, _ = await loop.create_datagram_endpoint(
+        Echo, local_addr=("127.0.0.1", 0))
+    address = server.get_extra_info("sockname")
+    start = time.perf_counter()
+    client, protocol = await loop.create_datagram_endpoint(
+        Client, remote_addr=address)
+    # Loopback does not lose datagrams at this rate; the bound only keeps a
+    # lost one from hanging the benchmark.
+    await asyncio.wait_for(protocol.done, 120)
+    elapsed = time.perf_counter() - start
+    client.close()
+    server.close()
+    return elapsed / total
+
+
+def main():
+    work = {"streams": streams, "datagram": datagram}[WORKLOAD]
+    asyncio.run(work(max(1, SIZE // 10)))
+    print(asyncio.run(work(SIZE)))
+
+
+if __name__ == "__main__":
+    main()
