@@ -78,6 +78,11 @@ _POOLED = 262144
 _LARGE_KEPT = 4
 _pool = []
 _large_pool = []
+_pool_pop = _pool.pop
+_pool_push = _pool.append
+# The default flags argument: ``flags is _NO_FLAGS`` holds for a plain 0
+# only (never for an int subclass), so the common call skips conversion.
+_NO_FLAGS = 0
 _new_storage = _addresses.new_storage
 _from_sockaddr = _addresses.from_sockaddr
 _to_sockaddr = _addresses.to_sockaddr
@@ -610,6 +615,26 @@ class SocketType(MessageCalls):
         Receive up to ``buffersize`` bytes; b'' means the peer closed the
         connection.
         """
+        # The common call -- no flags, a plain int within the small pool --
+        # takes the short way: nothing to convert, no MSG_TRUNC to fear.
+        if (flags is _NO_FLAGS and bufsize.__class__ is int
+                and 0 < bufsize <= _SMALL):
+            try:
+                buf = _pool_pop()
+            except IndexError:
+                buf = _new_raw("char[]", _SMALL)
+            if self._timeout:
+                n = self._call_timed(READ, _c_recv, buf, bufsize, 0)
+            else:
+                n = _c_recv(self._fd, buf, bufsize, 0)
+                if n < 0:
+                    n = self._retry(_c_recv, buf, bufsize, 0)
+            data = _unpack(buf, n if n <= bufsize else bufsize)
+            _pool_push(buf)
+            return data
+        return self._recv(bufsize, flags)
+
+    def _recv(self, bufsize, flags):
         if bufsize.__class__ is not int:
             bufsize = exact_int(bufsize)
         if flags.__class__ is not int:
@@ -758,7 +783,7 @@ class SocketType(MessageCalls):
 
         Send (part of) ``data``; the number of bytes sent.
         """
-        if flags.__class__ is not int:
+        if flags is not _NO_FLAGS and flags.__class__ is not int:
             flags = c_int(flags)
         if data.__class__ is bytes:           # its len() is its buffer's
             if self._timeout:

@@ -131,6 +131,8 @@ def inet_pton(family, ip_string):
 def _packed_bytes(packed):
     """The bytes of a bytes-like argument ('y*'), with the running
     interpreter's wording for a wrong type."""
+    if packed.__class__ is bytes:
+        return packed
     if isinstance(packed, str) or packed is None:
         raise TypeError("a bytes-like object is required, not %s"
                         % _type_word(packed))
