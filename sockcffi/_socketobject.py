@@ -162,6 +162,20 @@ def _query_int_option(fd, option):
     return value
 
 
+def _take_buffer(bufsize, flags, negative_message):
+    """A buffer for one receive of ``bufsize`` (an exact int) bytes, and
+    the free list it goes back to (None: it is this call's own)."""
+    if 0 < bufsize <= _POOLED and not flags & _MSG_TRUNC:
+        pool = _pool if bufsize <= _SMALL else _large_pool
+        try:
+            return pool.pop(), pool
+        except IndexError:
+            return _new_raw("char[]",
+                            _SMALL if pool is _pool else _POOLED), pool
+    receive_size(bufsize, negative_message)
+    return receive_buffer(bufsize, flags), None
+
+
 # --- the C-level socket ------------------------------------------------------
 
 class SocketType(MessageCalls):
@@ -639,19 +653,9 @@ class SocketType(MessageCalls):
             bufsize = exact_int(bufsize)
         if flags.__class__ is not int:
             flags = c_int(flags)
-        if 0 < bufsize <= _POOLED and not flags & _MSG_TRUNC:
-            pool = _pool if bufsize <= _SMALL else _large_pool
-            try:
-                buf = pool.pop()
-            except IndexError:
-                buf = _new_raw("char[]",
-                               _SMALL if pool is _pool else _POOLED)
-        else:
-            pool = None
-            receive_size(bufsize, "negative buffersize in recv")
-            if not bufsize:
-                return b""
-            buf = receive_buffer(bufsize, flags)
+        if not bufsize:
+            return b""
+        buf, pool = _take_buffer(bufsize, flags, "negative buffersize in recv")
         if self._timeout:
             n = self._call_timed(READ, _c_recv, buf, bufsize, flags)
         else:
@@ -710,17 +714,8 @@ class SocketType(MessageCalls):
             bufsize = exact_int(bufsize)
         if flags.__class__ is not int:
             flags = c_int(flags)
-        if 0 < bufsize <= _POOLED and not flags & _MSG_TRUNC:
-            pool = _pool if bufsize <= _SMALL else _large_pool
-            try:
-                buf = pool.pop()
-            except IndexError:
-                buf = _new_raw("char[]",
-                               _SMALL if pool is _pool else _POOLED)
-        else:
-            pool = None
-            receive_size(bufsize, "negative buffersize in recvfrom")
-            buf = receive_buffer(bufsize, flags)
+        buf, pool = _take_buffer(bufsize, flags,
+                                 "negative buffersize in recvfrom")
         try:
             name = _names_pop()
         except IndexError:
