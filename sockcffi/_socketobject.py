@@ -91,7 +91,7 @@ _to_sockaddr = _addresses.to_sockaddr
 _names_pop = _addresses.free_names.pop
 _names_push = _addresses.free_names.append
 _new_name = _addresses.new_name
-_decode_name = _addresses.decode_name
+_decode_cached = _addresses.decode_cached
 _STORAGE_SIZE = ffi.sizeof("struct sockaddr_storage")
 
 _AF_INET = lib.AF_INET
@@ -734,7 +734,7 @@ class SocketType(MessageCalls):
         if pool is _pool or (pool is not None
                              and len(pool) < _LARGE_KEPT):
             pool.append(buf)
-        address = _decode_name(name, self._proto)
+        address = _decode_cached(name[0], size[0], self._proto, name[2])
         _names_push(name)
         return data, address
 
@@ -767,7 +767,7 @@ class SocketType(MessageCalls):
                                     name[0], size)
         finally:
             release(view)
-        address = _decode_name(name, self._proto)
+        address = _decode_cached(name[0], size[0], self._proto, name[2])
         _names_push(name)
         return n, address
 

@@ -716,12 +716,13 @@ def generic_decode(ptr, length):
 # of the storage's first 8 bytes -- family, port and address for AF_INET --
 # as one integer.  Names come from a free list (list.pop/append are atomic:
 # one call in one thread uses a name at a time), and decoded AF_INET
-# addresses are kept by that integer, so a server hearing from the same
-# peers again and again neither allocates nor formats per datagram.
+# addresses are kept by that integer (decode_cached, which recvmmsg uses
+# too), so a server hearing from the same peers again and again neither
+# allocates nor formats per datagram.
 
 free_names = []
 _DECODED_INET = {}
-_DECODED_MAX = 256
+_DECODED_MAX = 1024
 _SIN_SIZE = ffi.sizeof("struct sockaddr_in")
 _KEY_P = ffi.typeof("uint64_t *")
 
@@ -732,22 +733,26 @@ def new_name():
     return (storage, _raw_new(_SOCKLEN_P), ffi.cast(_KEY_P, storage))
 
 
-def decode_name(name, proto):
-    """The address the kernel wrote into ``name``."""
-    length = name[1][0]
-    if length == _SIN_SIZE:
-        # Only a whole sockaddr_in was written: the key is this call's.
-        key = name[2][0]
-        address = _DECODED_INET.get(key)
-        if address is not None:
-            return address
-        address = from_sockaddr(name[0], length, proto)
-        if name[0].ss_family == _AF_INET:
-            if len(_DECODED_INET) >= _DECODED_MAX:
-                _DECODED_INET.clear()
-            _DECODED_INET[key] = address
+def decode_cached(ptr, length, proto, key_view=None):
+    """``from_sockaddr(ptr, length, proto)``, with AF_INET addresses kept by
+    the first 8 bytes of their sockaddr read as one integer (``key_view``:
+    a ``uint64_t *`` over ``ptr``, for callers that keep one; ``ptr`` is a
+    ``struct sockaddr_storage *``)."""
+    if length != _SIN_SIZE:
+        return from_sockaddr(ptr, length, proto)
+    # Only a whole sockaddr_in was written: the key is this call's.
+    if key_view is None:
+        key_view = ffi.cast(_KEY_P, ptr)
+    key = key_view[0]
+    address = _DECODED_INET.get(key)
+    if address is not None:
         return address
-    return from_sockaddr(name[0], length, proto)
+    address = from_sockaddr(ptr, length, proto)
+    if ptr.ss_family == _AF_INET:
+        if len(_DECODED_INET) >= _DECODED_MAX:
+            _DECODED_INET.clear()
+        _DECODED_INET[key] = address
+    return address
 
 
 def new_storage():

@@ -40,12 +40,9 @@ _HAVE = bool(getattr(lib, "sockcffi_have_mmsg", lambda: 0)())
 _MAX_BATCH = 1024           # UIO_MAXIOV: the kernel takes no more a call
 _SOCKLEN_LIMIT = 0x7fffffff
 _new_raw = ffi.new_allocator(should_clear_after_alloc=False)
-_STORAGE = ffi.sizeof("struct sockaddr_storage")
 _CMSG_ALIGN = ffi.alignof("struct cmsghdr")
 _WAITFORONE = getattr(lib, "MSG_WAITFORONE", 0)
 _MSG_TRUNC = getattr(lib, "MSG_TRUNC", 0)
-_AF_INET = lib.AF_INET
-_INET_SIZE = ffi.sizeof("struct sockaddr_in")
 # Small receive buffers are copied out in one piece and sliced.
 _SLICE_LIMIT = 2048
 # Arrays kept between calls: shapes, sets per shape, bytes per set.
@@ -58,11 +55,9 @@ _TUPLE = {tuple}
 _PAIR = {2}
 _BYTES = {bytes}
 
-# Decoded AF_INET sender addresses by their sockaddr bytes (a pure
-# function of them), so a batch from one peer decodes its address once.
-# Bounded: emptied when full.
-_inet_names = {}
-_INET_NAMES_MAX = 1024
+# Sender addresses: decoded with the same cache of AF_INET addresses as
+# recvfrom() (sockcffi.addresses.decode_cached).
+_decode = _addresses.decode_cached
 
 
 def _closed():
@@ -200,13 +195,13 @@ def _results(sock, m, got, buf, bufsize, names, ancbufsize, info):
     proto = sock.proto
     same = info[3 * got:]
     if same.count(0) == 1:                  # one sender for the batch
-        addrs = [_address(names + 0, info[2 * got], proto)] * got
+        addrs = [_decode(names + 0, info[2 * got], proto)] * got
     else:
         addrs = []
         address = None
         for i in range(got):
             if not same[i]:
-                address = _address(names + i, info[2 * got + i], proto)
+                address = _decode(names + i, info[2 * got + i], proto)
             addrs.append(address)
     if ancbufsize:
         ancs = []
@@ -221,22 +216,6 @@ def _results(sock, m, got, buf, bufsize, names, ancbufsize, info):
     else:
         ancs = [[] for _ in range(got)]
     return list(zip(datas, ancs, info[got:2 * got], addrs))
-
-
-def _address(name, namelen, proto):
-    """The decoded address of one message (AF_INET ones from a cache)."""
-    if namelen > _STORAGE:
-        namelen = _STORAGE
-    if namelen == _INET_SIZE and name.ss_family == _AF_INET:
-        key = ffi.buffer(name, namelen)[:]
-        address = _inet_names.get(key)
-        if address is None:
-            address = _addresses.from_sockaddr(name, namelen, proto)
-            if len(_inet_names) >= _INET_NAMES_MAX:
-                _inet_names.clear()
-            _inet_names[key] = address
-        return address
-    return _addresses.from_sockaddr(name, namelen, proto)
 
 
 # --- sending -----------------------------------------------------------------
