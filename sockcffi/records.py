@@ -21,6 +21,7 @@ from operator import index as _index
 
 from . import addresses as _addresses
 from ._binding import ffi, lib
+from .ipaddr import ipv4_text, ipv6_text
 
 __all__ = ["struct", "decode", "encode", "record_of", "fields_of",
            "to_dict", "format_value"]
@@ -92,19 +93,6 @@ def fields_of(cname):
 
 # --- decoding ----------------------------------------------------------------
 
-def _ipv4_text(ptr):
-    buf = ffi.new("char[]", 16)
-    lib.inet_ntop(_AF_INET, ptr, buf, 16)
-    return ffi.string(buf).decode("ascii")
-
-
-def _ipv6_text(ptr):
-    size = lib.INET6_ADDRSTRLEN
-    buf = ffi.new("char[]", size)
-    lib.inet_ntop(_AF_INET6, ptr, buf, size)
-    return ffi.string(buf).decode("ascii")
-
-
 def _address(ptr, size):
     """A socket-address field: ``size`` bytes at ``ptr``, all valid."""
     family = ffi.cast("struct sockaddr *", ptr).sa_family
@@ -151,9 +139,9 @@ def _value(ftype, ptr):
     if kind == "struct":
         cname = ftype.cname
         if cname == "struct in_addr":
-            return _ipv4_text(ptr)
+            return ipv4_text(ffi.unpack(ffi.cast("char *", ptr), 4))
         if cname == "struct in6_addr":
-            return _ipv6_text(ptr)
+            return ipv6_text(ptr)
         if cname in _ADDRESS_STRUCTS:
             return _address(ptr, ffi.sizeof(ftype))
         return _decode_struct(cname, ptr, ffi.sizeof(ftype))
