@@ -35,6 +35,12 @@ SIZE_MAX = 2 * sys.maxsize + 1
 _from_buffer = ffi.from_buffer
 release = ffi.release
 
+# Classes whose instances are ints with int's own comparisons and index:
+# exact int, and the enums sockcffi builds itself (sockcffi.enums adds
+# them).  A value of one of these is its own operator.index(), so a fast
+# path may compare it and hand it to C as it is.
+PLAIN_INT_CLASSES = {int}
+
 
 def exact_int(value):
     """``operator.index(value)`` as an exact ``int`` (never a subclass)."""

@@ -10,36 +10,54 @@ closed if anything fails after the kernel handed them over.
 """
 from warnings import warn as _warn
 
+from . import _buffers
 from . import addresses as _addresses
-from ._args import (c_int, readable_buffer, receive_size, release, ssize,
-                    writable_buffer)
+from ._args import c_int, readable_buffer, release, ssize, writable_buffer
 from ._binding import ffi, lib
 from .ancillary import (MALFORMED, build_control, close_received_fds,
-                        parse_control)
+                        parse_control, received_items)
 from .waiting import READ, WRITE
 
 __all__ = []
 
-_new_raw = ffi.new_allocator(should_clear_after_alloc=False)
 _unpack = ffi.unpack
-_c_recvmsg = lib.recvmsg
-_c_sendmsg = lib.sendmsg
-_new_storage = _addresses.new_storage
-_from_sockaddr = _addresses.from_sockaddr
-_STORAGE_SIZE = ffi.sizeof("struct sockaddr_storage")
+_addressof = ffi.addressof
+_c_recvmsg = lib.sockcffi_recvmsg
+_c_sendmsg = lib.sockcffi_sendmsg
+_NULL = ffi.NULL
+_CHARS = ffi.typeof("char[]")
+_new_raw = _buffers.new_raw
+_kit_pop = _buffers.msg_pool.pop
+_kit_push = _buffers.msg_pool.append
+_msg_pool = _buffers.msg_pool
+_new_kit = _buffers.new_msg_kit
+_KITS_KEPT = _buffers.MSG_KEPT
+_take_buffer = _buffers.take_buffer
+_give_back = _buffers.give_back
+_MSG_CONTROL = _buffers.MSG_CONTROL
+_POOLED = _buffers.POOLED
+_SMALL = _buffers.SMALL
+_small_pool = _buffers.small_pool
+_small_pop = _buffers.small_pool.pop
+_small_push = _buffers.small_pool.append
 _MSG_TRUNC = getattr(lib, "MSG_TRUNC", 0)
+_ANCBUF_MAX = 0x7fffffff
+# sendmsg()'s default ancdata: the call skips building control data.
+_NO_ANCDATA = ()
+# The default flags argument: ``flags is _NO_FLAGS`` holds for a plain 0
+# only (never for an int subclass), so the common call skips conversion.
+_NO_FLAGS = 0
+_from_sockaddr = _addresses.from_sockaddr
 # stacklevel of a warning issued in a private helper that the public
 # method calls directly: helper <- public method <- caller.
 _CALLER_OF_PUBLIC = 3
 
-
-def receive_buffer(bufsize, flags):
-    """A fresh buffer of ``bufsize`` bytes for one receive call: zeroed
-    when MSG_TRUNC may leave part of it unwritten (TCP discards with
-    MSG_TRUNC and writes nothing)."""
-    if flags & _MSG_TRUNC:
-        return ffi.new("char[]", bufsize)
-    return _new_raw("char[]", bufsize)
+# struct sockcffi_msg's info[] after a receive (gen/bindings/socket.py):
+# the header values, then four per control message.  The first
+# _INFO_COMMON values cover a message with at most one control message,
+# the usual case; more are read only when there are more.
+_NAMELEN, _FLAGS, _CONTROLLEN, _ITEMS, _DAMAGED, _FIRST_ITEM = range(6)
+_INFO_COMMON = _FIRST_ITEM + 4
 
 
 def _iovec(views):
@@ -63,18 +81,32 @@ class MessageCalls:
         Receive up to ``bufsize`` bytes and up to ``ancbufsize`` bytes of
         ancillary data, returned as a list of (level, type, data) tuples.
         """
-        bufsize = ssize(bufsize)
-        ancbufsize = ssize(ancbufsize)
-        flags = c_int(flags)
-        receive_size(bufsize, "negative buffer size in recvmsg()")
-        buf = receive_buffer(bufsize, flags)
-        iov = ffi.new("struct iovec *")
-        iov.iov_base = buf
-        iov.iov_len = bufsize
-        n, ancdata, msg_flags, address = self._recvmsg(iov, 1, ancbufsize,
-                                                       flags)
-        return (_unpack(buf, n if n <= bufsize else bufsize), ancdata,
-                msg_flags, address)
+        # Plain ints in the usual ranges need no converter (each is still
+        # converted before the next argument is looked at).
+        if bufsize.__class__ is not int or not 0 <= bufsize <= _POOLED:
+            bufsize = ssize(bufsize)
+        if (ancbufsize.__class__ is not int
+                or not 0 <= ancbufsize <= _ANCBUF_MAX):
+            ancbufsize = ssize(ancbufsize)
+        if flags is not _NO_FLAGS:
+            flags = c_int(flags)
+        if 0 < bufsize <= _SMALL and not flags & _MSG_TRUNC:
+            try:                # the small pool, as _take_buffer would
+                buf = _small_pop()
+            except IndexError:
+                buf = _new_raw(_CHARS, _SMALL)
+            pool = _small_pool
+        else:
+            buf, pool = _take_buffer(bufsize, flags,
+                                     "negative buffer size in recvmsg()")
+        n, ancdata, msg_flags, address = self._recvmsg(
+            buf, bufsize, _NULL, 0, ancbufsize, flags)
+        data = _unpack(buf, n if n <= bufsize else bufsize)
+        if pool is _small_pool:
+            _small_push(buf)
+        else:
+            _give_back(buf, pool)
+        return data, ancdata, msg_flags, address
 
     def recvmsg_into(self, buffers, ancbufsize=0, flags=0):
         """recvmsg_into(buffers[, ancbufsize[, flags]])
@@ -98,59 +130,89 @@ class MessageCalls:
                     raise TypeError("recvmsg_into() argument 1 must be an "
                                     "iterable of single-segment read-write "
                                     "buffers") from None
-            iov = _iovec(views)
-            return self._recvmsg(iov, len(views), ancbufsize, flags)
+            return self._recvmsg(_NULL, 0, _iovec(views), len(views),
+                                 ancbufsize, flags)
         finally:
             for view in views:
                 release(view)
 
-    def _recvmsg(self, iov, iovlen, ancbufsize, flags):
-        if ancbufsize < 0 or ancbufsize > 0x7fffffff:
+    def _recvmsg(self, buf, bufsize, iov, iovlen, ancbufsize, flags):
+        """One recvmsg() into buf/bufsize or, when iov is not NULL, the
+        iovlen buffers of iov."""
+        if ancbufsize < 0 or ancbufsize > _ANCBUF_MAX:
             raise ValueError("invalid ancillary data buffer length")
-        storage, size = _new_storage()
-        msg = ffi.new("struct msghdr *")
-        msg.msg_name = storage
-        msg.msg_namelen = _STORAGE_SIZE
-        msg.msg_iov = iov
-        msg.msg_iovlen = iovlen
-        if ancbufsize:
-            control = _new_raw("char[]", ancbufsize)
-            msg.msg_control = control
-            msg.msg_controllen = ancbufsize
-        if self._timeout:
-            n = self._call_timed(READ, _c_recvmsg, msg, flags)
-        else:
-            n = _c_recvmsg(self._fd, msg, flags)
-            if n < 0:
-                n = self._retry(_c_recvmsg, msg, flags)
-        # Never parse past the control buffer this call allocated.
-        if msg.msg_controllen > ancbufsize:
-            msg.msg_controllen = ancbufsize
         try:
-            ancdata, damaged = parse_control(msg)
-            if damaged:
-                # Attributed to the caller of recvmsg()/recvmsg_into().
-                _warn(MALFORMED, RuntimeWarning, stacklevel=_CALLER_OF_PUBLIC)
-            address = _from_sockaddr(storage, msg.msg_namelen, self._proto)
-        except BaseException:
-            # Descriptors the kernel handed over must not leak.
-            close_received_fds(msg)
-            raise
-        return n, ancdata, msg.msg_flags, address
+            kit = _kit_pop()
+        except IndexError:
+            kit = _new_kit()
+        m, info_array, control, name = kit
+        # NULL: the kit's own control buffer.
+        if ancbufsize > _MSG_CONTROL:
+            control = _new_raw(_CHARS, ancbufsize)
+            c_control = control
+        else:
+            c_control = _NULL
+        if self._timeout:
+            n = self._call_timed(READ, _c_recvmsg, m, buf, bufsize, iov,
+                                 iovlen, c_control, ancbufsize, flags)
+        else:
+            n = _c_recvmsg(self._fd, m, buf, bufsize, iov, iovlen, c_control,
+                           ancbufsize, flags)
+            if n < 0:
+                n = self._retry(_c_recvmsg, m, buf, bufsize, iov, iovlen,
+                                c_control, ancbufsize, flags)
+        info = _unpack(info_array, _INFO_COMMON)
+        # Never past the control buffer this call has (the helper clamps
+        # what the kernel reports).
+        controllen = info[_CONTROLLEN]
+        if controllen:
+            try:
+                count = info[_ITEMS]
+                if count < 0:           # more items than the kit reports
+                    ancdata, damaged = parse_control(control, controllen)
+                else:
+                    raw = _unpack(control, controllen)
+                    if count == 1:      # the usual case, written out
+                        start = info[_FIRST_ITEM + 2]
+                        ancdata = [(info[_FIRST_ITEM], info[_FIRST_ITEM + 1],
+                                    raw[start:start + info[_FIRST_ITEM + 3]])]
+                    else:
+                        info = _unpack(info_array, _FIRST_ITEM + 4 * count)
+                        ancdata = received_items(info, _FIRST_ITEM, count,
+                                                 raw)
+                    damaged = info[_DAMAGED]
+                if damaged:
+                    # Attributed to the caller of recvmsg()/recvmsg_into().
+                    _warn(MALFORMED, RuntimeWarning,
+                          stacklevel=_CALLER_OF_PUBLIC)
+                namelen = info[_NAMELEN]
+                address = (_from_sockaddr(name, namelen, self._proto)
+                           if namelen else None)
+            except BaseException:
+                # Descriptors the kernel handed over must not leak.
+                close_received_fds(control, controllen)
+                raise
+        else:
+            ancdata = []
+            namelen = info[_NAMELEN]
+            address = (_from_sockaddr(name, namelen, self._proto)
+                       if namelen else None)
+        if len(_msg_pool) < _KITS_KEPT:
+            _kit_push(kit)
+        return n, ancdata, info[_FLAGS], address
 
-    def sendmsg(self, buffers, ancdata=(), flags=0, address=None):
+    def sendmsg(self, buffers, ancdata=_NO_ANCDATA, flags=0, address=None):
         """sendmsg(buffers[, ancdata[, flags[, address]]]) -> count
 
         Gather the bytes-like objects of ``buffers`` into one message with
         ancillary data items ``(level, type, data)``; the number of bytes
         sent.
         """
-        msg = ffi.new("struct msghdr *")
         if address is not None:
-            name, length = _addresses.to_sockaddr(self._family, self._proto,
-                                                  address, "sendmsg")
-            msg.msg_name = name
-            msg.msg_namelen = length
+            name, namelen = _addresses.to_sockaddr(
+                self._family, self._proto, address, "sendmsg")
+        else:
+            name, namelen = _NULL, 0
         try:
             items = list(buffers)
         except TypeError:
@@ -158,25 +220,45 @@ class MessageCalls:
                             "iterable") from None
         views = []
         try:
-            for item in items:
-                try:
-                    views.append(readable_buffer(item))
-                except TypeError:
-                    raise TypeError("sendmsg() argument 1 must be an "
-                                    "iterable of bytes-like objects") \
-                        from None
-            control, controllen = build_control(ancdata)
-            flags = c_int(flags)
-            iov = _iovec(views)
-            msg.msg_iov = iov
-            msg.msg_iovlen = len(views)
-            msg.msg_control = control
-            msg.msg_controllen = controllen
+            if len(items) == 1 and items[0].__class__ is bytes:
+                buf = items[0]      # its own buffer: len() is the buffer's
+            else:
+                for item in items:
+                    try:
+                        views.append(readable_buffer(item))
+                    except TypeError:
+                        raise TypeError("sendmsg() argument 1 must be an "
+                                        "iterable of bytes-like objects") \
+                            from None
+                buf = views[0] if len(views) == 1 else None
+            if buf is not None:
+                buflen, iov, iovlen = len(buf), _NULL, 0
+            else:
+                buf, buflen, iov, iovlen = _NULL, 0, _iovec(views), len(views)
+            try:
+                kit = _kit_pop()
+            except IndexError:
+                kit = _new_kit()
+            if ancdata is _NO_ANCDATA:
+                control, controllen = _NULL, 0
+            else:
+                control, controllen = build_control(ancdata, kit[2])
+            if flags is not _NO_FLAGS:
+                flags = c_int(flags)
+            m = kit[0]
             if self._timeout:
-                return self._call_timed(WRITE, _c_sendmsg, msg, flags)
-            sent = _c_sendmsg(self._fd, msg, flags)
-            if sent < 0:
-                return self._retry(_c_sendmsg, msg, flags)
+                sent = self._call_timed(WRITE, _c_sendmsg, m, buf, buflen,
+                                        iov, iovlen, name, namelen, control,
+                                        controllen, flags)
+            else:
+                sent = _c_sendmsg(self._fd, m, buf, buflen, iov, iovlen, name,
+                                  namelen, control, controllen, flags)
+                if sent < 0:
+                    sent = self._retry(_c_sendmsg, m, buf, buflen, iov,
+                                       iovlen, name, namelen, control,
+                                       controllen, flags)
+            if len(_msg_pool) < _KITS_KEPT:
+                _kit_push(kit)
             return sent
         finally:
             for view in views:

@@ -35,13 +35,14 @@ from errno import EWOULDBLOCK
 from time import monotonic
 from warnings import warn as _warn
 
+from . import _buffers
 from . import addresses as _addresses
 from . import afalg as _afalg
 from ._args import (C_INT_MAX, C_INT_MIN, bytes_like_error, c_int,
-                    exact_int, fd as _fd_arg, readable_buffer, receive_size,
-                    release, socket_fd, ssize, writable_buffer)
+                    exact_int, fd as _fd_arg, readable_buffer, release,
+                    socket_fd, ssize, writable_buffer)
 from ._binding import ffi, lib
-from ._socketmsg import MessageCalls, receive_buffer
+from ._socketmsg import MessageCalls
 from .batch import attach as _attach_batch_calls
 from .errors import from_errno, timeout as _timeout_error
 from .timeouts import getdefaulttimeout, parse_timeout
@@ -61,25 +62,12 @@ _c_recvfrom = lib.recvfrom
 _c_getsockopt_int = lib.sockcffi_getsockopt_int
 _OPT_FAILED = lib.SOCKCFFI_OPT_FAILED
 
-# Receive buffers come from free lists instead of a fresh allocation per
-# call (on PyPy a 64 KiB raw allocation costs ~10 us of GC pressure): sizes
-# up to 64 KiB from one list of 64 KiB buffers, sizes up to 256 KiB from a
-# short list of 256 KiB ones -- asyncio's transports receive with
-# recv(256 KiB) / recvfrom(256 KiB) whatever arrives, and a fresh buffer of
-# that size per call made asyncio 4-6x slower on PyPy.  The large list
-# keeps at most _LARGE_KEPT buffers, so threads blocked in big receives do
-# not pin memory for good.  A buffer is popped, used by one call in one
-# thread and pushed back once its bytes are copied out; list.pop/append are
-# atomic, so threads never share one.  A call that raises just drops its
-# buffer.  Only the bytes the kernel wrote in this call are ever copied out
-# of it.
-_SMALL = 65536
-_POOLED = 262144
-_LARGE_KEPT = 4
-_pool = []
-_large_pool = []
-_pool_pop = _pool.pop
-_pool_push = _pool.append
+# Receive buffers come from free lists (sockcffi._buffers).
+_SMALL = _buffers.SMALL
+_pool_pop = _buffers.small_pool.pop
+_pool_push = _buffers.small_pool.append
+_take_buffer = _buffers.take_buffer
+_give_back = _buffers.give_back
 # The default flags argument: ``flags is _NO_FLAGS`` holds for a plain 0
 # only (never for an int subclass), so the common call skips conversion.
 _NO_FLAGS = 0
@@ -160,20 +148,6 @@ def _query_int_option(fd, option):
     if value == _OPT_FAILED:
         raise from_errno()
     return value
-
-
-def _take_buffer(bufsize, flags, negative_message):
-    """A buffer for one receive of ``bufsize`` (an exact int) bytes, and
-    the free list it goes back to (None: it is this call's own)."""
-    if 0 < bufsize <= _POOLED and not flags & _MSG_TRUNC:
-        pool = _pool if bufsize <= _SMALL else _large_pool
-        try:
-            return pool.pop(), pool
-        except IndexError:
-            return _new_raw("char[]",
-                            _SMALL if pool is _pool else _POOLED), pool
-    receive_size(bufsize, negative_message)
-    return receive_buffer(bufsize, flags), None
 
 
 # --- the C-level socket ------------------------------------------------------
@@ -663,9 +637,7 @@ class SocketType(MessageCalls):
             if n < 0:
                 n = self._retry(_c_recv, buf, bufsize, flags)
         data = _unpack(buf, n if n <= bufsize else bufsize)
-        if pool is _pool or (pool is not None
-                             and len(pool) < _LARGE_KEPT):
-            pool.append(buf)
+        _give_back(buf, pool)
         return data
 
     def recv_into(self, buffer, nbytes=0, flags=0):
@@ -731,9 +703,7 @@ class SocketType(MessageCalls):
                 n = self._retry(_c_recvfrom, buf, bufsize, flags, name[0],
                                 size)
         data = _unpack(buf, n if n <= bufsize else bufsize)
-        if pool is _pool or (pool is not None
-                             and len(pool) < _LARGE_KEPT):
-            pool.append(buf)
+        _give_back(buf, pool)
         address = _decode_cached(name[0], size[0], self._proto, name[2])
         _names_push(name)
         return data, address

@@ -5,15 +5,20 @@ rest is the plumbing the socket methods use:
 
 * :func:`build_control` turns sendmsg()'s ``[(level, type, data), ...]`` into
   a zeroed control buffer laid out with CMSG_SPACE() strides;
-* :func:`parse_control` reads a received ``struct msghdr``'s control buffer
-  back into ``(level, type, bytes)`` tuples, checking every header against
-  the buffer the kernel filled (a truncated item gives whatever part of its
-  data was received, and recvmsg() warns, as in CPython);
+* :func:`parse_control` reads a received control buffer back into
+  ``(level, type, bytes)`` tuples, checking every header against the bytes
+  the kernel filled (a truncated item gives whatever part of its data was
+  received, and recvmsg() warns, as in CPython);
 * :func:`close_received_fds` closes the descriptors of any SCM_RIGHTS item,
   for when recvmsg() fails after the system call handed them over.
+
+The walk over received items and the layout of items to send are C
+helpers (gen/bindings/socket.py): one call each instead of a dozen cdata
+operations per item.
 """
 import os
 
+from ._args import C_INT_MAX as _C_INT_MAX
 from ._args import c_int, exact_int, readable_buffer, release
 from ._binding import ffi, lib
 
@@ -21,11 +26,26 @@ __all__ = ["CMSG_LEN", "CMSG_SPACE"]
 
 # socklen_t is unsigned, but the stdlib keeps lengths within a C int.
 _SOCKLEN_LIMIT = 0x7fffffff
+# CMSG_LEN(n) is CMSG_LEN(0) + n and CMSG_SPACE(n) is CMSG_SPACE(0) +
+# CMSG_ALIGN(n) (glibc and musl alike); the arithmetic is done here, as a
+# cffi call costs more than the work.
 _HDR_LEN = lib.sockcffi_cmsg_len(0)           # CMSG_LEN(0)
+_SPACE_0 = lib.sockcffi_cmsg_space(0)
 _SPACE_1 = lib.sockcffi_cmsg_space(1)         # CMSG_SPACE(1)
+_ALIGN_MASK = _SPACE_1 - _SPACE_0 - 1         # CMSG_ALIGN's unit - 1
 _SOL_SOCKET = lib.SOL_SOCKET
 _SCM_RIGHTS = getattr(lib, "SCM_RIGHTS", None)
 _INT_SIZE = ffi.sizeof("int")
+_CHARS = ffi.typeof("char[]")
+_CHAR_P = ffi.typeof("char *")
+_INT_P = ffi.typeof("int *")
+_LONGS = ffi.typeof("long long[]")
+_new_raw = ffi.new_allocator(should_clear_after_alloc=False)
+_unpack = ffi.unpack
+_cmsg_walk = lib.sockcffi_cmsg_walk
+_cmsg_put = lib.sockcffi_cmsg_put
+_NULL = ffi.NULL
+_MSG_CONTROL = lib.SOCKCFFI_MSG_CONTROL
 
 MALFORMED = "received malformed or improperly-truncated ancillary data"
 
@@ -34,20 +54,14 @@ def _cmsg_len(length):
     """CMSG_LEN(length), or None when out of the socklen_t range."""
     if length < 0 or length > _SOCKLEN_LIMIT - _HDR_LEN:
         return None
-    result = lib.sockcffi_cmsg_len(length)
-    if result > _SOCKLEN_LIMIT or result < length:
-        return None
-    return result
+    return _HDR_LEN + length
 
 
 def _cmsg_space(length):
     """CMSG_SPACE(length), or None when out of the socklen_t range."""
     if length < 0 or length > _SOCKLEN_LIMIT - _SPACE_1:
         return None
-    result = lib.sockcffi_cmsg_space(length)
-    if result > _SOCKLEN_LIMIT or result < length:
-        return None
-    return result
+    return _SPACE_0 + ((length + _ALIGN_MASK) & ~_ALIGN_MASK)
 
 
 def CMSG_LEN(length):
@@ -58,7 +72,9 @@ def CMSG_LEN(length):
     receive buffer).  OverflowError if ``length`` is negative or the result
     would not fit in the range the socket functions accept.
     """
-    result = _cmsg_len(exact_int(length))
+    if length.__class__ is not int:
+        length = exact_int(length)
+    result = _cmsg_len(length)
     if result is None:
         raise OverflowError("CMSG_LEN() argument out of range")
     return result
@@ -85,14 +101,16 @@ def _item_error(item):
                      % type(item).__name__)
 
 
-def build_control(ancdata):
-    """Control buffer for sendmsg(): ``(cdata or ffi.NULL, length)``."""
+def build_control(ancdata, inline=None):
+    """Control data for sendmsg() from its ``ancdata`` argument:
+    ``(buffer, length)``, the buffer NULL when the items fit in ``inline``
+    (a message kit's control buffer, if given) and were written there."""
     try:
         items = list(ancdata)
     except TypeError:
         raise TypeError("sendmsg() argument 2 must be an iterable") from None
     if not items:
-        return ffi.NULL, 0
+        return _NULL, 0
     parsed = []
     try:
         total = 0
@@ -100,92 +118,81 @@ def build_control(ancdata):
             if not isinstance(item, (tuple, list)) or len(item) != 3:
                 raise _item_error(item)
             level, kind, data = item
-            level = c_int(level)
-            kind = c_int(kind)
-            view = readable_buffer(data)
-            parsed.append((level, kind, view))
-            space = _cmsg_space(len(view))
-            if space is None:
+            if level.__class__ is not int or not 0 <= level <= _C_INT_MAX:
+                level = c_int(level)
+            if kind.__class__ is not int or not 0 <= kind <= _C_INT_MAX:
+                kind = c_int(kind)
+            # Exact bytes are their own buffer (len() is the buffer's);
+            # anything else is a view, released below.
+            if data.__class__ is not bytes:
+                data = readable_buffer(data)
+            parsed.append((level, kind, data))
+            n = len(data)
+            if n > _SOCKLEN_LIMIT - _SPACE_1:
                 raise OSError("ancillary data item too large")
-            total += space
+            total += _SPACE_0 + ((n + _ALIGN_MASK) & ~_ALIGN_MASK)
             if total > _SOCKLEN_LIMIT:
                 raise OSError("too much ancillary data")
-        control = ffi.new("char[]", total)      # zeroed: padding included
+        if inline is not None and total <= _MSG_CONTROL:
+            control, result = inline, _NULL
+        else:
+            control = result = _new_raw(_CHARS, total)
         offset = 0
-        for level, kind, view in parsed:
-            n = len(view)
-            hdr = ffi.cast("struct cmsghdr *", control + offset)
-            hdr.cmsg_len = lib.sockcffi_cmsg_len(n)
-            hdr.cmsg_level = level
-            hdr.cmsg_type = kind
-            if n:
-                ffi.memmove(lib.sockcffi_cmsg_data(hdr), view, n)
-            offset += lib.sockcffi_cmsg_space(n)
+        for level, kind, data in parsed:
+            offset = _cmsg_put(control, offset, level, kind, data, len(data))
     finally:
         # The data is copied: no caller's buffer stays exported.
-        for _, _, view in parsed:
-            release(view)
-    return control, total
+        for _, _, data in parsed:
+            if data.__class__ is not bytes:
+                release(data)
+    return result, total
 
 
-def _items(msg):
-    """Yield ``(header, data length, status)`` for each control message.
+def _walk(control, controllen):
+    """The control messages in ``controllen`` bytes at ``control``: a flat
+    list, whether an item was truncated or a header malformed first (the
+    walk stops there; a truncated item's length is what the buffer holds),
+    then four values per item (level, type, data offset, data length)."""
+    # Every item takes at least CMSG_LEN(0) bytes.
+    limit = controllen // _HDR_LEN + 1
+    out = _new_raw(_LONGS, 1 + 4 * limit)
+    count = _cmsg_walk(control, controllen, out, limit)
+    return _unpack(out, 1 + 4 * count)
 
-    status is 0 for a complete item, 1 when its data was truncated (the
-    length is what the buffer holds) and -1 for a header that cannot be
-    trusted (iteration stops after it).
-    """
-    controllen = msg.msg_controllen
-    if controllen <= 0 or msg.msg_control == ffi.NULL:
+
+def received_items(walk, first, count, raw):
+    """``(level, type, data)`` tuples of ``count`` items described in the
+    flat list ``walk`` from index ``first`` (level, type, data offset, data
+    length each; see :func:`_walk`), their data sliced out of ``raw``, the
+    control bytes received."""
+    return [(walk[i], walk[i + 1], raw[walk[i + 2]:walk[i + 2] + walk[i + 3]])
+            for i in range(first, first + 4 * count, 4)]
+
+
+def parse_control(control, controllen):
+    """The ancillary data in a received control buffer (``char *``, never
+    read past ``controllen``): a list of ``(level, type, data)`` tuples,
+    and whether any item was truncated or malformed (the caller warns,
+    from its own frame)."""
+    walk = _walk(control, controllen)
+    raw = _unpack(ffi.cast(_CHAR_P, control), controllen)
+    return (received_items(walk, 1, (len(walk) - 1) // 4, raw),
+            bool(walk[0]))
+
+
+def close_received_fds(control, controllen):
+    """Close the descriptors carried by SCM_RIGHTS items of a received
+    control buffer."""
+    if _SCM_RIGHTS is None or not controllen:
         return
-    base = ffi.cast("char *", msg.msg_control)
-    hdr = lib.sockcffi_cmsg_firsthdr(msg)
-    while hdr != ffi.NULL:
-        offset = ffi.cast("char *", hdr) - base
-        if (offset < 0 or offset + _HDR_LEN > controllen
-                or hdr.cmsg_len < _HDR_LEN):
-            yield hdr, 0, -1
-            return
-        wanted = hdr.cmsg_len - _HDR_LEN
-        data_offset = ffi.cast("char *", lib.sockcffi_cmsg_data(hdr)) - base
-        if data_offset > controllen:
-            yield hdr, 0, -1
-            return
-        space = controllen - data_offset
-        if space >= wanted:
-            yield hdr, wanted, 0
-        else:
-            yield hdr, space, 1
-        hdr = lib.sockcffi_cmsg_nxthdr(msg, hdr)
-
-
-def parse_control(msg):
-    """The ancillary data of a received ``struct msghdr *``: a list of
-    ``(level, type, data)`` tuples, and whether any item was truncated or
-    malformed (the caller warns, from its own frame)."""
-    result = []
-    damaged = False
-    for hdr, length, status in _items(msg):
-        if status:
-            damaged = True
-            if status < 0:
-                break
-        data = ffi.buffer(lib.sockcffi_cmsg_data(hdr), length)[:]
-        result.append((hdr.cmsg_level, hdr.cmsg_type, data))
-    return result, damaged
-
-
-def close_received_fds(msg):
-    """Close the descriptors carried by SCM_RIGHTS items of ``msg``."""
-    if _SCM_RIGHTS is None:
-        return
-    for hdr, length, status in _items(msg):
-        if status < 0:
-            break
-        if hdr.cmsg_level == _SOL_SOCKET and hdr.cmsg_type == _SCM_RIGHTS:
-            fds = ffi.cast("int *", lib.sockcffi_cmsg_data(hdr))
-            for i in range(length // _INT_SIZE):
+    walk = _walk(control, controllen)
+    data = ffi.cast(_CHAR_P, control)
+    for i in range(1, len(walk), 4):
+        if walk[i] == _SOL_SOCKET and walk[i + 1] == _SCM_RIGHTS:
+            fds = _unpack(ffi.cast(_INT_P, data + walk[i + 2]),
+                          walk[i + 3] // _INT_SIZE)
+            for fd in fds:
                 try:
-                    os.close(fds[i])
+                    os.close(fd)
                 except OSError:
                     pass

@@ -143,7 +143,7 @@ def recvmmsg(sock, count, bufsize, ancbufsize=0, flags=0):
         # their message cannot be returned.
         if ancbufsize:
             for i in range(got):
-                close_received_fds(ffi.addressof(m[i], "msg_hdr"))
+                close_received_fds(*_control(m[i].msg_hdr, ancbufsize))
         raise
     if not flags & _MSG_TRUNC:
         _recycle(_recv_pool, key, arrays, n * (bufsize + stride))
@@ -177,6 +177,12 @@ def _recycle(pool, key, arrays, size):
         sets.append(arrays)
 
 
+def _control(hdr, ancbufsize):
+    """A received message's control buffer and length, never past the
+    ``ancbufsize`` bytes its slot has."""
+    return hdr.msg_control, min(hdr.msg_controllen, ancbufsize)
+
+
 def _results(sock, m, got, buf, bufsize, names, ancbufsize, info):
     if not got:
         return []
@@ -207,7 +213,7 @@ def _results(sock, m, got, buf, bufsize, names, ancbufsize, info):
         ancs = []
         damaged = False
         for i in range(got):
-            items, bad = parse_control(ffi.addressof(m[i], "msg_hdr"))
+            items, bad = parse_control(*_control(m[i].msg_hdr, ancbufsize))
             ancs.append(items)
             damaged = damaged or bad
         if damaged:

@@ -14,6 +14,7 @@ the POSIX name is the canonical member and the other an alias, so
 from enum import IntEnum, IntFlag
 
 from . import constants
+from ._args import PLAIN_INT_CLASSES
 
 try:
     import _socket as _stdlib_socket
@@ -59,6 +60,9 @@ def _build():
 
 _enums = _build()
 globals().update(_enums)
+# Built here from enum's own classes: their members compare and convert
+# as the ints they are.
+PLAIN_INT_CLASSES.update(_enums.values())
 __all__ = sorted(_enums)
 
 

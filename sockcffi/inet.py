@@ -10,7 +10,7 @@ Errors follow the running interpreter's stdlib; where CPython and PyPy differ
 """
 import sys
 
-from ._args import buffer_bytes, c_int, c_text, exact_int
+from ._args import PLAIN_INT_CLASSES, buffer_bytes, c_int, c_text, exact_int
 from ._binding import ffi, lib
 from .errors import from_errno
 from .ipaddr import AF_INET as _AF_INET, AF_INET6 as _AF_INET6
@@ -21,6 +21,16 @@ __all__ = ["htonl", "htons", "inet_aton", "inet_ntoa", "inet_ntop",
 
 _PYPY = sys.implementation.name == "pypy"
 _new = ffi.new_allocator(should_clear_after_alloc=False)
+_unpack = ffi.unpack
+_c_pton4 = lib.sockcffi_pton4
+_c_pton6 = lib.sockcffi_pton6
+# inet_pton(AF_INET6)'s output buffers, reused (list.pop/append are
+# atomic: a buffer serves one call in one thread at a time; a call that
+# fails just drops its buffer).
+_PACKED6 = ffi.typeof("char[16]")
+_packed_pool = []
+_packed_pop = _packed_pool.pop
+_packed_push = _packed_pool.append
 
 
 # --- byte order --------------------------------------------------------------
@@ -109,6 +119,28 @@ def inet_aton(string):
 
 def inet_pton(family, ip_string):
     """Convert an IP address from string format to a packed binary string."""
+    # The usual call -- an AF_INET/AF_INET6 constant and a str -- takes the
+    # short way; anything else, and any failure, the checked one.
+    if ip_string.__class__ is str and family.__class__ in PLAIN_INT_CLASSES:
+        if family == _AF_INET:
+            data = ip_string.encode()
+            value = _c_pton4(data, len(data))
+            if value >= 0:
+                return value.to_bytes(4, "big")
+        elif family == _AF_INET6:
+            data = ip_string.encode()
+            try:
+                buf = _packed_pop()
+            except IndexError:
+                buf = _new(_PACKED6)
+            if _c_pton6(data, len(data), buf) > 0:
+                packed = _unpack(buf, 16)
+                _packed_push(buf)
+                return packed
+    return _inet_pton_checked(family, ip_string)
+
+
+def _inet_pton_checked(family, ip_string):
     if _PYPY:
         family = _c_long(family)
         data = c_text(ip_string, "inet_pton", 2)
@@ -120,7 +152,7 @@ def inet_pton(family, ip_string):
     buf = _new("char[16]")
     rc = lib.inet_pton(family, data, buf)
     if rc > 0:
-        return ffi.unpack(buf, 4 if family == _AF_INET else 16)
+        return _unpack(buf, 4 if family == _AF_INET else 16)
     if rc == 0:
         raise OSError("illegal IP address string passed to inet_pton")
     raise from_errno()
@@ -163,6 +195,17 @@ def inet_ntoa(packed_ip):
 
 def inet_ntop(family, packed_ip):
     """Convert a packed IP address of the given family to string format."""
+    if packed_ip.__class__ is bytes and family.__class__ in PLAIN_INT_CLASSES:
+        if family == _AF_INET and len(packed_ip) == 4:
+            return ipv4_text(packed_ip)
+        if family == _AF_INET6 and len(packed_ip) == 16:
+            text = ipv6_text(packed_ip)
+            if text is not None:
+                return text
+    return _inet_ntop_checked(family, packed_ip)
+
+
+def _inet_ntop_checked(family, packed_ip):
     family = _c_long(family) if _PYPY else c_int(family)
     b = _packed_bytes(packed_ip)
     if family == _AF_INET:

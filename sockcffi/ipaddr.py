@@ -56,26 +56,48 @@ else:
 
 # --- packed -> text ----------------------------------------------------------
 
+# Decimal text of every octet: four lookups and a join beat formatting.
+_OCTETS = tuple(str(i) for i in range(256))
+_join_dotted = ".".join
+
+
 def ipv4_text(packed):
     """Dotted quad of 4 packed bytes (network order)."""
-    return "%d.%d.%d.%d" % (packed[0], packed[1], packed[2], packed[3])
+    return _join_dotted([_OCTETS[packed[0]], _OCTETS[packed[1]],
+                         _OCTETS[packed[2]], _OCTETS[packed[3]]])
 
 
 def in_addr_text(s_addr):
     """Dotted quad of an ``in_addr.s_addr`` value (network order, read as a
     host integer)."""
     a = ntoh32(s_addr)
-    return "%d.%d.%d.%d" % (a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
-                            a & 0xff)
+    return _join_dotted([_OCTETS[a >> 24], _OCTETS[(a >> 16) & 0xff],
+                         _OCTETS[(a >> 8) & 0xff], _OCTETS[a & 0xff]])
+
+
+# Wide-text buffers for sockcffi_ntop6, reused (list.pop/append are atomic:
+# a buffer serves one call in one thread at a time).
+_WIDE = ffi.typeof("wchar_t[%d]" % lib.INET6_ADDRSTRLEN)
+_wide_pool = []
+_wide_pop = _wide_pool.pop
+_wide_push = _wide_pool.append
+_WIDE_KEPT = 8
+_c_ntop6 = lib.sockcffi_ntop6
+_unpack = ffi.unpack
 
 
 def ipv6_text(addr):
     """Text form of the 16 bytes at ``addr`` (cdata ``struct in6_addr *``
-    or ``char *``, or bytes of length 16)."""
-    buf = _raw_new("char[]", lib.INET6_ADDRSTRLEN)
-    if lib.inet_ntop(AF_INET6, addr, buf, lib.INET6_ADDRSTRLEN) == ffi.NULL:
-        return None
-    return ffi.string(buf).decode("ascii")
+    or ``char *``, or bytes of length 16); None if inet_ntop() fails."""
+    try:
+        buf = _wide_pop()
+    except IndexError:
+        buf = _raw_new(_WIDE)
+    n = _c_ntop6(addr, buf)
+    text = _unpack(buf, n) if n >= 0 else None
+    if len(_wide_pool) < _WIDE_KEPT:
+        _wide_push(buf)
+    return text
 
 
 def sockaddr_in_text(sin):

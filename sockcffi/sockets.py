@@ -8,6 +8,7 @@ context manager and the close bookkeeping shared with the streams
 ``fromfd``, ``create_connection``, ``create_server``, ``send_fds``,
 ``recv_fds``) are written in Python in the stdlib too.
 """
+import array
 import builtins
 import io
 import os
@@ -398,9 +399,10 @@ if _SCM_RIGHTS is not None:
         Send the descriptors ``fds`` (SCM_RIGHTS) with the data of
         ``buffers`` over an AF_UNIX socket.
         """
-        import array
+        # array() checks each descriptor as the stdlib's does; its bytes
+        # are the same item, passed as exact bytes (no buffer export).
         return sock.sendmsg(buffers, [(_SOL_SOCKET, _SCM_RIGHTS,
-                                       array.array("i", fds))])
+                                       array.array("i", fds).tobytes())])
 
     def recv_fds(sock, bufsize, maxfds, flags=0):
         """recv_fds(sock, bufsize, maxfds[, flags]) -> (data, list of file
@@ -408,7 +410,6 @@ if _SCM_RIGHTS is not None:
 
         Receive up to ``bufsize`` bytes and up to ``maxfds`` descriptors.
         """
-        import array
         fds = array.array("i")
         msg, ancdata, flags, addr = sock.recvmsg(
             bufsize, CMSG_LEN(maxfds * fds.itemsize))

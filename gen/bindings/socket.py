@@ -26,6 +26,26 @@ struct cmsghdr {
     int cmsg_type;
     ...;
 };
+
+/* What one recvmsg()/sendmsg() call needs besides its data buffers, in
+   one reusable allocation: the header, the iovec of a single buffer, room
+   for the peer's address, the results of a receive as one array, and a
+   control buffer for the common small ancillary data. */
+#define SOCKCFFI_MSG_ITEMS ...
+#define SOCKCFFI_MSG_INFO ...
+#define SOCKCFFI_MSG_CONTROL ...
+struct sockcffi_msg {
+    struct msghdr hdr;
+    struct iovec iov;
+    struct sockaddr_storage name;
+    /* After sockcffi_recvmsg(): address length, msg_flags, control
+       length, the number of control messages (-1: more than fit here),
+       1 if one was truncated or malformed, then level, type, data offset
+       and data length of each. */
+    long long info[21];
+    char control[256];
+    ...;
+};
 """
 
 FUNCTIONS = """
@@ -55,6 +75,28 @@ int shutdown(int, int);
 #define SOCKCFFI_OPT_FAILED ...
 long long sockcffi_getsockopt_int(int, int, int);
 
+/* recvmsg()/sendmsg() with the header set up in C (every field, so a
+   retry after EINTR starts from scratch).  iov == NULL: the one buffer
+   buf/len, through the message's own iovec; control == NULL with
+   controllen > 0: the message's own control buffer.  A receive fills
+   info[], walking the control messages itself. */
+ssize_t sockcffi_recvmsg(int, struct sockcffi_msg *, void *, size_t,
+                         struct iovec *, size_t, void *, size_t, int);
+ssize_t sockcffi_sendmsg(int, struct sockcffi_msg *, const void *, size_t,
+                         struct iovec *, size_t, const void *, socklen_t,
+                         const void *, size_t, int);
+
+/* The control messages of a received message's control buffer, never
+   read past controllen: out[0] is 1 when an item was truncated or a header was
+   malformed (the walk stops there), then four values per item: level,
+   type, data offset in msg_control, data length.  Returns the number of
+   items (at most max_items). */
+size_t sockcffi_cmsg_walk(void *, size_t, long long *, size_t);
+
+/* Write one control message at offset of a buffer sized with CMSG_SPACE()
+   strides, its padding zeroed; returns the offset of the next. */
+size_t sockcffi_cmsg_put(void *, size_t, int, int, const void *, size_t);
+
 /* CMSG_* are macros; these wrap them (see CUSTOMIZATIONS). */
 size_t sockcffi_cmsg_len(size_t);
 size_t sockcffi_cmsg_space(size_t);
@@ -72,6 +114,158 @@ static long long sockcffi_getsockopt_int(int fd, int level, int option)
     if (getsockopt(fd, level, option, &value, &size) < 0)
         return SOCKCFFI_OPT_FAILED;
     return value;
+}
+
+#define SOCKCFFI_MSG_ITEMS 4
+#define SOCKCFFI_MSG_INFO (5 + 4 * SOCKCFFI_MSG_ITEMS)
+#define SOCKCFFI_MSG_CONTROL 256
+struct sockcffi_msg {
+    struct msghdr hdr;
+    struct iovec iov;
+    struct sockaddr_storage name;
+    long long info[SOCKCFFI_MSG_INFO];
+    _Alignas(struct cmsghdr) char control[SOCKCFFI_MSG_CONTROL];
+};
+
+static size_t sockcffi_cmsg_walk(void *, size_t, long long *, size_t);
+
+static ssize_t sockcffi_recvmsg(int fd, struct sockcffi_msg *m, void *buf,
+                                size_t len, struct iovec *iov, size_t iovlen,
+                                void *control, size_t controllen, int flags)
+{
+    ssize_t n;
+    size_t got = 0, items = 0;
+    memset(&m->hdr, 0, sizeof(m->hdr));
+    if (iov == NULL) {
+        m->iov.iov_base = buf;
+        m->iov.iov_len = len;
+        iov = &m->iov;
+        iovlen = 1;
+    }
+    if (control == NULL && controllen) {
+        if (controllen > sizeof(m->control)) {
+            errno = EINVAL;
+            return -1;
+        }
+        control = m->control;
+    }
+    m->hdr.msg_name = &m->name;
+    m->hdr.msg_namelen = sizeof(m->name);
+    m->hdr.msg_iov = iov;
+    m->hdr.msg_iovlen = iovlen;
+    m->hdr.msg_control = controllen ? control : NULL;
+    m->hdr.msg_controllen = controllen;
+    n = recvmsg(fd, &m->hdr, flags);
+    memset(m->info, 0, sizeof(m->info));
+    if (n < 0)
+        return n;
+    /* The kernel may report more than there was room for. */
+    m->info[0] = m->hdr.msg_namelen < sizeof(m->name)
+                 ? m->hdr.msg_namelen : sizeof(m->name);
+    m->info[1] = m->hdr.msg_flags;
+    got = m->hdr.msg_controllen < controllen ? m->hdr.msg_controllen
+                                             : controllen;
+    m->info[2] = (long long)got;
+    if (got) {
+        long long walk[1 + 4 * (SOCKCFFI_MSG_ITEMS + 1)];
+        items = sockcffi_cmsg_walk(control, got, walk,
+                                   SOCKCFFI_MSG_ITEMS + 1);
+        if (items > SOCKCFFI_MSG_ITEMS) {
+            m->info[3] = -1;
+        } else {
+            m->info[3] = (long long)items;
+            m->info[4] = walk[0];
+            memcpy(&m->info[5], &walk[1], 4 * items * sizeof(long long));
+        }
+    }
+    return n;
+}
+
+static ssize_t sockcffi_sendmsg(int fd, struct sockcffi_msg *m,
+                                const void *buf, size_t len,
+                                struct iovec *iov, size_t iovlen,
+                                const void *name, socklen_t namelen,
+                                const void *control, size_t controllen,
+                                int flags)
+{
+    memset(&m->hdr, 0, sizeof(m->hdr));
+    if (iov == NULL) {
+        m->iov.iov_base = (void *)(uintptr_t)buf;
+        m->iov.iov_len = len;
+        iov = &m->iov;
+        iovlen = 1;
+    }
+    if (control == NULL && controllen) {
+        if (controllen > sizeof(m->control)) {
+            errno = EINVAL;
+            return -1;
+        }
+        control = m->control;
+    }
+    m->hdr.msg_name = (void *)(uintptr_t)name;
+    m->hdr.msg_namelen = namelen;
+    m->hdr.msg_iov = iov;
+    m->hdr.msg_iovlen = iovlen;
+    m->hdr.msg_control = (void *)(uintptr_t)control;
+    m->hdr.msg_controllen = controllen;
+    return sendmsg(fd, &m->hdr, flags);
+}
+
+static size_t sockcffi_cmsg_walk(void *control, size_t controllen,
+                                 long long *out, size_t max_items)
+{
+    const unsigned char *base = control;
+    size_t count = 0;
+    struct msghdr msg;
+    struct cmsghdr *c;
+    out[0] = 0;
+    if (base == NULL || controllen == 0)
+        return 0;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_control = control;
+    msg.msg_controllen = controllen;
+    for (c = CMSG_FIRSTHDR(&msg); c != NULL && count < max_items;
+         c = CMSG_NXTHDR(&msg, c)) {
+        size_t offset = (size_t)((unsigned char *)c - base);
+        size_t data, wanted, length;
+        if (offset > controllen || controllen - offset < CMSG_LEN(0)
+                || c->cmsg_len < CMSG_LEN(0)) {
+            out[0] = 1;
+            break;
+        }
+        data = (size_t)(CMSG_DATA(c) - base);
+        if (data > controllen) {
+            out[0] = 1;
+            break;
+        }
+        wanted = c->cmsg_len - CMSG_LEN(0);
+        length = controllen - data;
+        if (length >= wanted)
+            length = wanted;
+        else
+            out[0] = 1;
+        out[1 + 4 * count] = c->cmsg_level;
+        out[2 + 4 * count] = c->cmsg_type;
+        out[3 + 4 * count] = (long long)data;
+        out[4 + 4 * count] = (long long)length;
+        count++;
+        if (length < wanted)
+            break;
+    }
+    return count;
+}
+
+static size_t sockcffi_cmsg_put(void *control, size_t offset, int level,
+                                int type, const void *data, size_t n)
+{
+    struct cmsghdr *c = (struct cmsghdr *)((unsigned char *)control + offset);
+    memset(c, 0, CMSG_SPACE(n));
+    c->cmsg_len = CMSG_LEN(n);
+    c->cmsg_level = level;
+    c->cmsg_type = type;
+    if (n)
+        memcpy(CMSG_DATA(c), data, n);
+    return offset + CMSG_SPACE(n);
 }
 
 static size_t sockcffi_cmsg_len(size_t n) { return CMSG_LEN(n); }
