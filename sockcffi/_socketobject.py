@@ -617,7 +617,8 @@ class SocketType(MessageCalls):
                 n = _c_recv(self._fd, buf, bufsize, 0)
                 if n < 0:
                     n = self._retry(_c_recv, buf, bufsize, 0)
-            data = _unpack(buf, n if n <= bufsize else bufsize)
+            # Without MSG_TRUNC recv() returns at most bufsize bytes.
+            data = _unpack(buf, n)
             _pool_push(buf)
             return data
         return self._recv(bufsize, flags)
@@ -748,9 +749,21 @@ class SocketType(MessageCalls):
 
         Send (part of) ``data``; the number of bytes sent.
         """
-        if flags is not _NO_FLAGS and flags.__class__ is not int:
+        # The usual call -- exact bytes (its len() is its buffer's), no
+        # flags -- takes the short way.
+        if data.__class__ is bytes and flags is _NO_FLAGS:
+            if self._timeout:
+                return self._call_timed(WRITE, _c_send, data, len(data), 0)
+            sent = _c_send(self._fd, data, len(data), 0)
+            if sent < 0:
+                return self._retry(_c_send, data, len(data), 0)
+            return sent
+        return self._send(data, flags)
+
+    def _send(self, data, flags):
+        if flags.__class__ is not int:
             flags = c_int(flags)
-        if data.__class__ is bytes:           # its len() is its buffer's
+        if data.__class__ is bytes:
             if self._timeout:
                 return self._call_timed(WRITE, _c_send, data, len(data),
                                         flags)
