@@ -24,7 +24,7 @@ from ._binding import ffi, lib
 
 __all__ = []
 
-SMALL = 65536
+SMALL = lib.SOCKCFFI_RECV_SMALL           # 64 KiB
 POOLED = 262144
 LARGE_KEPT = 4
 MSG_KEPT = 16

@@ -57,6 +57,8 @@ _unpack = ffi.unpack
 # ``lib`` per call).
 _c_send = lib.send
 _c_recv = lib.recv
+_c_recv_small = lib.sockcffi_recv_small
+_NOT_SMALL = lib.SOCKCFFI_NOT_SMALL
 _c_sendto = lib.sendto
 _c_recvfrom = lib.recvfrom
 _c_getsockopt_int = lib.sockcffi_getsockopt_int
@@ -64,6 +66,7 @@ _OPT_FAILED = lib.SOCKCFFI_OPT_FAILED
 
 # Receive buffers come from free lists (sockcffi._buffers).
 _SMALL = _buffers.SMALL
+_CHARS = ffi.typeof("char[]")
 _pool_pop = _buffers.small_pool.pop
 _pool_push = _buffers.small_pool.append
 _take_buffer = _buffers.take_buffer
@@ -603,24 +606,28 @@ class SocketType(MessageCalls):
         Receive up to ``buffersize`` bytes; b'' means the peer closed the
         connection.
         """
-        # The common call -- no flags, a plain int within the small pool --
-        # takes the short way: nothing to convert, no MSG_TRUNC to fear.
-        if (flags is _NO_FLAGS and bufsize.__class__ is int
-                and 0 < bufsize <= _SMALL):
+        # The common call -- no flags, a plain int -- takes the short way:
+        # nothing to convert, no MSG_TRUNC to fear, and the size checked
+        # against the pooled buffer in C (sockcffi_recv_small: -2 and no
+        # system call for any size but 1.._SMALL).
+        if flags is _NO_FLAGS and bufsize.__class__ is int:
             try:
                 buf = _pool_pop()
             except IndexError:
-                buf = _new_raw("char[]", _SMALL)
+                buf = _new_raw(_CHARS, _SMALL)
             if self._timeout:
-                n = self._call_timed(READ, _c_recv, buf, bufsize, 0)
+                n = (self._call_timed(READ, _c_recv, buf, bufsize, 0)
+                     if 0 < bufsize <= _SMALL else _NOT_SMALL)
             else:
-                n = _c_recv(self._fd, buf, bufsize, 0)
-                if n < 0:
-                    n = self._retry(_c_recv, buf, bufsize, 0)
-            # Without MSG_TRUNC recv() returns at most bufsize bytes.
-            data = _unpack(buf, n)
+                n = _c_recv_small(self._fd, buf, bufsize)
+                if n == -1:
+                    n = self._retry(_c_recv_small, buf, bufsize)
+            if n >= 0:
+                # Without MSG_TRUNC recv() returns at most bufsize bytes.
+                data = _unpack(buf, n)
+                _pool_push(buf)
+                return data
             _pool_push(buf)
-            return data
         return self._recv(bufsize, flags)
 
     def _recv(self, bufsize, flags):

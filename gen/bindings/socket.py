@@ -70,6 +70,14 @@ int getsockopt(int, int, int, void *, socklen_t *);
 int setsockopt(int, int, int, const void *, socklen_t);
 int shutdown(int, int);
 
+/* recv() without flags into a buffer of SOCKCFFI_RECV_SMALL bytes, for
+   recv()'s short path: a size outside 1..SOCKCFFI_RECV_SMALL returns
+   SOCKCFFI_NOT_SMALL without a system call (the bounds check is C's, so
+   no Python comparison stands between the size and the buffer). */
+#define SOCKCFFI_RECV_SMALL ...
+#define SOCKCFFI_NOT_SMALL ...
+ssize_t sockcffi_recv_small(int, void *, long long);
+
 /* getsockopt() of an int option: one call, no allocation.  The value, or
    SOCKCFFI_OPT_FAILED with errno set. */
 #define SOCKCFFI_OPT_FAILED ...
@@ -106,6 +114,15 @@ unsigned char *sockcffi_cmsg_data(struct cmsghdr *);
 """
 
 CUSTOMIZATIONS = """
+#define SOCKCFFI_RECV_SMALL 65536
+#define SOCKCFFI_NOT_SMALL (-2)
+static ssize_t sockcffi_recv_small(int fd, void *buf, long long len)
+{
+    if (len <= 0 || len > SOCKCFFI_RECV_SMALL)
+        return SOCKCFFI_NOT_SMALL;
+    return recv(fd, buf, (size_t)len, 0);
+}
+
 #define SOCKCFFI_OPT_FAILED (-(1LL << 40))
 static long long sockcffi_getsockopt_int(int fd, int level, int option)
 {
