@@ -21,7 +21,6 @@ from .waiting import READ, WRITE
 __all__ = []
 
 _unpack = ffi.unpack
-_addressof = ffi.addressof
 _c_recvmsg = lib.sockcffi_recvmsg
 _c_sendmsg = lib.sockcffi_sendmsg
 _NULL = ffi.NULL

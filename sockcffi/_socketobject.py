@@ -38,11 +38,11 @@ from warnings import warn as _warn
 from . import _buffers
 from . import addresses as _addresses
 from . import afalg as _afalg
-from ._args import (C_INT_MAX, C_INT_MIN, bytes_like_error, c_int,
-                    exact_int, fd as _fd_arg, readable_buffer, release,
-                    socket_fd, ssize, writable_buffer)
+from ._args import (c_int, exact_int, fd as _fd_arg, readable_buffer,
+                    release, socket_fd, ssize, writable_buffer)
 from ._binding import ffi, lib
 from ._socketmsg import MessageCalls
+from ._socketopts import OptionCalls
 from .batch import attach as _attach_batch_calls
 from .errors import from_errno, timeout as _timeout_error
 from .timeouts import getdefaulttimeout, parse_timeout
@@ -58,6 +58,7 @@ _unpack = ffi.unpack
 _c_send = lib.send
 _c_recv = lib.recv
 _c_recv_small = lib.sockcffi_recv_small
+_c_recvfrom_small = lib.sockcffi_recvfrom_small
 _NOT_SMALL = lib.SOCKCFFI_NOT_SMALL
 _c_sendto = lib.sendto
 _c_recvfrom = lib.recvfrom
@@ -86,7 +87,6 @@ _decode_cached = _addresses.decode_cached
 _STORAGE_SIZE = ffi.sizeof("struct sockaddr_storage")
 
 _AF_INET = lib.AF_INET
-_AF_VSOCK = getattr(lib, "AF_VSOCK", None)
 _SOCK_STREAM = lib.SOCK_STREAM
 _SOCK_NONBLOCK = getattr(lib, "SOCK_NONBLOCK", 0)
 _SOCK_CLOEXEC = getattr(lib, "SOCK_CLOEXEC", 0)
@@ -96,13 +96,7 @@ _SO_ERROR = lib.SO_ERROR
 _SO_DOMAIN = getattr(lib, "SO_DOMAIN", None)
 _SO_TYPE = lib.SO_TYPE
 _SO_PROTOCOL = getattr(lib, "SO_PROTOCOL", None)
-# With MSG_TRUNC the kernel may report more than it wrote (datagrams) or
-# write nothing at all (TCP discards): such calls get a zeroed buffer and a
-# copy bounded by the buffer.
-_MSG_TRUNC = getattr(lib, "MSG_TRUNC", 0)
 _DEFAULT_BACKLOG = min(lib.SOMAXCONN, 128)
-_INT_SIZE = ffi.sizeof("int")
-_ULL_SIZE = ffi.sizeof("unsigned long long")
 
 # close()/detach()/__del__ take the descriptor number under this lock, so
 # that two threads can never both own it (on PyPy, reading and clearing an
@@ -155,7 +149,7 @@ def _query_int_option(fd, option):
 
 # --- the C-level socket ------------------------------------------------------
 
-class SocketType(MessageCalls):
+class SocketType(MessageCalls, OptionCalls):
     """SocketType(family=AF_INET, type=SOCK_STREAM, proto=0, fileno=None)
 
     The socket object's core: a descriptor and the system calls on it.
@@ -390,92 +384,6 @@ class SocketType(MessageCalls):
             raise from_errno()
         return _from_sockaddr(storage, size[0], self._proto)
 
-    # -- options --
-
-    def getsockopt(self, level, option, buflen=0):
-        """getsockopt(level, option[, buffersize]) -> value
-
-        An integer option, or with ``buffersize`` the raw option bytes
-        (at most ``buffersize`` of them).
-        """
-        if level.__class__ is not int:
-            level = c_int(level)
-        if option.__class__ is not int:
-            option = c_int(option)
-        if buflen.__class__ is not int or buflen:
-            buflen = c_int(buflen)
-        if not buflen:
-            if self._family == _AF_VSOCK:
-                value = ffi.new("unsigned long long *")
-                size = ffi.new("socklen_t *", _ULL_SIZE)
-                if lib.getsockopt(self._fd, level, option, value, size) < 0:
-                    raise from_errno()
-                return value[0]
-            # One C call, no allocation; cffi range-checks level/option.
-            value = _c_getsockopt_int(self._fd, level, option)
-            if value == _OPT_FAILED:
-                raise from_errno()
-            return value
-        if buflen < 0 or buflen > 1024:
-            raise OSError("getsockopt buflen out of range")
-        buf = ffi.new("char[]", buflen)
-        size = ffi.new("socklen_t *", buflen)
-        if lib.getsockopt(self._fd, level, option, buf, size) < 0:
-            raise from_errno()
-        # Some options report the length they wanted, not what fitted.
-        return _unpack(buf, min(size[0], buflen))
-
-    def setsockopt(self, level, option, value, optlen=None):
-        """setsockopt(level, option, value: int)
-        setsockopt(level, option, value: buffer)
-        setsockopt(level, option, None, optlen: int)
-
-        Set a socket option from an integer, from raw bytes, or (None and a
-        length) as a NULL pointer with that length.
-        """
-        level = c_int(level)
-        option = c_int(option)
-        if optlen is not None:
-            if value is not None:
-                raise TypeError("setsockopt() argument 3 must be None when "
-                                "an option length is given, not %s"
-                                % type(value).__name__)
-            # Format unit "I": truncated, not checked (the kernel refuses a
-            # length that makes no sense).
-            optlen = exact_int(optlen) & 0xffffffff
-            result = lib.setsockopt(self._fd, level, option, ffi.NULL,
-                                    optlen)
-        elif value is None:
-            raise bytes_like_error(value)
-        elif isinstance(value, (bytes, bytearray, memoryview)):
-            result = self._setsockopt_buffer(level, option, value)
-        else:
-            try:
-                number = exact_int(value)
-            except TypeError:
-                result = self._setsockopt_buffer(level, option, value)
-            else:
-                if self._family == _AF_VSOCK:
-                    if not 0 <= number < 2 ** 64:
-                        raise bytes_like_error(value)
-                    buf = ffi.new("unsigned long long *", number)
-                    size = _ULL_SIZE
-                else:
-                    if not C_INT_MIN <= number <= C_INT_MAX:
-                        raise bytes_like_error(value)
-                    buf = ffi.new("int *", number)
-                    size = _INT_SIZE
-                result = lib.setsockopt(self._fd, level, option, buf, size)
-        if result < 0:
-            raise from_errno()
-
-    def _setsockopt_buffer(self, level, option, value):
-        view = readable_buffer(value)
-        try:
-            return lib.setsockopt(self._fd, level, option, view, len(view))
-        finally:
-            release(view)
-
     # -- connections --
 
     def _accept(self):
@@ -690,6 +598,36 @@ class SocketType(MessageCalls):
 
         recv() that also gives the sender's address.
         """
+        # The common call takes the short way, as in recv(): blocking or
+        # non-blocking, no flags, a plain int checked against the pooled
+        # buffer in C (sockcffi_recvfrom_small also presets the address
+        # length).
+        if (flags is _NO_FLAGS and bufsize.__class__ is int
+                and not self._timeout):
+            try:
+                buf = _pool_pop()
+            except IndexError:
+                buf = _new_raw(_CHARS, _SMALL)
+            try:
+                name = _names_pop()
+            except IndexError:
+                name = _new_name()
+            n = _c_recvfrom_small(self._fd, buf, bufsize, name[0], name[1])
+            if n == -1:
+                n = self._retry(_c_recvfrom_small, buf, bufsize, name[0],
+                                name[1])
+            if n >= 0:
+                data = _unpack(buf, n)
+                _pool_push(buf)
+                address = _decode_cached(name[0], name[1][0], self._proto,
+                                         name[2])
+                _names_push(name)
+                return data, address
+            _pool_push(buf)
+            _names_push(name)
+        return self._recvfrom(bufsize, flags)
+
+    def _recvfrom(self, bufsize, flags):
         if bufsize.__class__ is not int:
             bufsize = exact_int(bufsize)
         if flags.__class__ is not int:

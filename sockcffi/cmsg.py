@@ -46,8 +46,6 @@ try:
     _EE_SIZE = ffi.sizeof(_EE)
 except (ffi.error, TypeError):      # linux/errqueue.h missing: never used
     _EE_SIZE = 0
-_ADDRESS_TYPES = ("struct sockaddr_in", "struct sockaddr_in6",
-                  "struct sockaddr_storage")
 
 
 def ctype(level, kind):

@@ -41,7 +41,6 @@ _AF_UNIX = lib.AF_UNIX
 _AF_INET = lib.AF_INET
 _AF_INET6 = getattr(lib, "AF_INET6", None)
 _SOCK_STREAM = lib.SOCK_STREAM
-_SOCK_NONBLOCK = getattr(lib, "SOCK_NONBLOCK", 0)
 _SOCK_CLOEXEC = getattr(lib, "SOCK_CLOEXEC", 0)
 _SOL_SOCKET = lib.SOL_SOCKET
 _SCM_RIGHTS = getattr(lib, "SCM_RIGHTS", None)

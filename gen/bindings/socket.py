@@ -77,6 +77,10 @@ int shutdown(int, int);
 #define SOCKCFFI_RECV_SMALL ...
 #define SOCKCFFI_NOT_SMALL ...
 ssize_t sockcffi_recv_small(int, void *, long long);
+/* The same for recvfrom(), *size preset to sizeof(struct
+   sockaddr_storage), the room at name. */
+ssize_t sockcffi_recvfrom_small(int, void *, long long,
+                                struct sockaddr_storage *, socklen_t *);
 
 /* getsockopt() of an int option: one call, no allocation.  The value, or
    SOCKCFFI_OPT_FAILED with errno set. */
@@ -121,6 +125,16 @@ static ssize_t sockcffi_recv_small(int fd, void *buf, long long len)
     if (len <= 0 || len > SOCKCFFI_RECV_SMALL)
         return SOCKCFFI_NOT_SMALL;
     return recv(fd, buf, (size_t)len, 0);
+}
+
+static ssize_t sockcffi_recvfrom_small(int fd, void *buf, long long len,
+                                       struct sockaddr_storage *name,
+                                       socklen_t *size)
+{
+    if (len <= 0 || len > SOCKCFFI_RECV_SMALL)
+        return SOCKCFFI_NOT_SMALL;
+    *size = sizeof(*name);
+    return recvfrom(fd, buf, (size_t)len, 0, (struct sockaddr *)name, size);
 }
 
 #define SOCKCFFI_OPT_FAILED (-(1LL << 40))
