@@ -16,8 +16,9 @@ from ._binding import ffi, lib
 from .addresses import from_sockaddr, to_sockaddr
 from .enums import AddressFamily, SocketKind, intenum_converter
 from .errors import from_errno, from_gai, from_h_errno, herror
-from .ipaddr import (call_getaddrinfo, hton16, hton32, ipv4_text, ipv6_text,
-                     ntoh16, resolve_ip, sockaddr_in_text)
+from .ipaddr import (call_getaddrinfo, hton16, hton32, in_addr_text,
+                     ipv4_text, ipv6_text, ntoh16, resolve_ip,
+                     sockaddr_in_text)
 
 __all__ = ["getaddrinfo", "getnameinfo", "gethostbyname", "gethostbyname_ex",
            "gethostbyaddr", "gethostname", "sethostname", "getfqdn",
@@ -37,10 +38,55 @@ _c_int = c_int_wrapping if _PYPY else c_int
 
 # --- getaddrinfo / getnameinfo ----------------------------------------------
 
+# getaddrinfo() runs sockcffi_getaddrinfo_flat (gen/bindings/netdb.py): one
+# C call resolves and copies the result into arrays taken from a free list
+# (list.pop/append are atomic, so a thread's call has its arrays to itself),
+# read back as one list of integers.  Hosts' IDNA encodings, the enum
+# members of families and kinds and the (host, port) pairs of AF_INET
+# results are kept by their exact values; the C library is asked every time.
+_AI_WORDS = ffi.sizeof("struct sockcffi_ai") // ffi.sizeof("long long")
+_AI_RECORDS = 16
+_AI_CANON = 2048
+_LONG_MIN, _LONG_MAX = -(1 << 63), (1 << 63) - 1
+_INT_MIN, _INT_MAX = -(1 << 31), (1 << 31) - 1
+_CACHE_MAX = 256
+_free_outs = []
+_host_idna = {}
+_families = {}
+_kinds = {}
+_inet_pairs = {}
+_audit = sys.audit
+_raw_new = ffi.new_allocator(should_clear_after_alloc=False)
+
+
+def _new_out(records, canon_size):
+    """(out struct, its records as long long[], its addresses, owners)."""
+    recs = _raw_new("struct sockcffi_ai[]", records)
+    addrs = _raw_new("struct sockaddr_storage[]", records)
+    canon = _raw_new("char[]", canon_size)
+    out = ffi.new("struct sockcffi_ai_out *")
+    out.recs, out.addrs, out.n = recs, addrs, records
+    out.canon, out.canon_size = canon, canon_size
+    return (out, ffi.cast("long long *", recs), addrs, canon,
+            (recs, canon))
+
+
+def _remember(cache, key, value):
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def _gai_host(host):
     if host is None:
         return ffi.NULL
     if isinstance(host, str):
+        if host.__class__ is str:
+            data = _host_idna.get(host)
+            if data is None:
+                data = _remember(_host_idna, host, str.encode(host, "idna"))
+            return data
         return str.encode(host, "idna")
     if isinstance(host, bytes):
         return buffer_bytes(host)
@@ -50,10 +96,14 @@ def _gai_host(host):
 def _gai_port(port):
     if port is None:
         return ffi.NULL
-    if isinstance(port, int):
-        port = exact_int(port)
-        if not -(1 << 63) <= port < (1 << 63):
-            raise OverflowError("Python int too large to convert to C long")
+    if isinstance(port, int) and (_PYPY or port.__class__ is int):
+        # the int's own value: PyPy takes int subclasses without calling
+        # their methods, CPython only exact ints
+        port = _int_value(port)
+        if not _LONG_MIN <= port <= _LONG_MAX:
+            raise OverflowError("int too large to convert to int" if _PYPY
+                                else "Python int too large to convert to "
+                                "C long")
         return b"%d" % port
     if isinstance(port, str):
         return str.encode(port, "utf-8")
@@ -64,31 +114,141 @@ def _gai_port(port):
     raise OSError("Int or String expected")
 
 
+def _int_value(value):
+    """An int's own value as an exact int, calling none of its methods
+    (PyPy's int.__index__ would call a subclass's __int__)."""
+    return int.__add__(value, 0)
+
+
+def _cpython_int(value):
+    """CPython's format unit "i" (a C long first, then the C int range)."""
+    value = exact_int(value)
+    if not _LONG_MIN <= value <= _LONG_MAX:
+        raise OverflowError("Python int too large to convert to C long")
+    return c_int(value)
+
+
+def _pypy_word(value):
+    """PyPy's int argument of getaddrinfo(): an integer (or an object with
+    __index__ or __int__, not a float) that fits a machine word."""
+    if isinstance(value, int):
+        value = _int_value(value)
+    elif isinstance(value, float) or not (
+            hasattr(type(value), "__index__")
+            or hasattr(type(value), "__int__")):
+        raise TypeError("expected integer, got %s object"
+                        % type(value).__name__)
+    elif hasattr(type(value), "__index__"):
+        value = exact_int(value)
+    else:
+        value = int(value)
+        if value.__class__ is not int:
+            value = int.__index__(value)
+    if not _LONG_MIN <= value <= _LONG_MAX:
+        raise OverflowError("int too large to convert to int")
+    return value
+
+
+def _wrap_c_int(value):
+    return ((value + 0x80000000) & 0xffffffff) - 0x80000000
+
+
+def _pair_of(key):
+    """The (host, port) of an AF_INET result's inet_key."""
+    return _remember(_inet_pairs, key,
+                     (in_addr_text(key >> 16), key & 0xffff))
+
+
+def _enum_of(cache, value, klass):
+    return _remember(cache, value, intenum_converter(value, klass))
+
+
 def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
     """Resolve host and port into a list of address info 5-tuples.
 
     Each is ``(family, type, proto, canonname, sockaddr)``.
     """
-    chost = _gai_host(host)
-    cport = _gai_port(port)
-    family, type, proto, flags = (_c_int(family), _c_int(type),
-                                  _c_int(proto), _c_int(flags))
-    resp = call_getaddrinfo(chost, cport, family, type, proto, flags)
-    result = []
+    if _PYPY:
+        # PyPy: the ints as machine words, host, port; the event shows the
+        # words, the C call their low 32 bits
+        family, type, proto, flags = (_pypy_word(family), _pypy_word(type),
+                                      _pypy_word(proto), _pypy_word(flags))
+        chost = _gai_host(host)
+        cport = _gai_port(port)
+        _audit("socket.getaddrinfo", host, port, family, type, proto)
+        cfamily, ctype, cproto, cflags = (_wrap_c_int(family),
+                                          _wrap_c_int(type),
+                                          _wrap_c_int(proto),
+                                          _wrap_c_int(flags))
+    else:
+        # CPython: the ints (parsed with the arguments), host, then port
+        if (family.__class__ is int and type.__class__ is int
+                and proto.__class__ is int and flags.__class__ is int
+                and _INT_MIN <= family <= _INT_MAX
+                and _INT_MIN <= type <= _INT_MAX
+                and _INT_MIN <= proto <= _INT_MAX
+                and _INT_MIN <= flags <= _INT_MAX):
+            cfamily, ctype, cproto, cflags = family, type, proto, flags
+        else:
+            cfamily, ctype, cproto, cflags = (
+                _cpython_int(family), _cpython_int(type), _cpython_int(proto),
+                _cpython_int(flags))
+        chost = _host_idna.get(host) if host.__class__ is str else None
+        if chost is None:
+            chost = _gai_host(host)
+        if (port.__class__ is int and _LONG_MIN <= port <= _LONG_MAX):
+            cport = b"%d" % port
+        else:
+            cport = _gai_port(port)
+        _audit("socket.getaddrinfo", host, port, cfamily, ctype, cproto)
     try:
-        res = resp[0]
-        while res != ffi.NULL:
-            canon = res.ai_canonname
-            canon = (ffi.string(canon).decode("utf-8")
-                     if canon != ffi.NULL else "")
-            sa = from_sockaddr(res.ai_addr, res.ai_addrlen,
-                                     res.ai_protocol)
-            result.append((intenum_converter(res.ai_family, AddressFamily),
-                           intenum_converter(res.ai_socktype, SocketKind),
-                           res.ai_protocol, canon, sa))
-            res = res.ai_next
+        bufs = _free_outs.pop()
+    except IndexError:
+        bufs = _new_out(_AI_RECORDS, _AI_CANON)
+    out, words, addrs, canon, _ = bufs
+    pooled = True
+    count = lib.sockcffi_getaddrinfo_flat(chost, cport, cfamily, ctype,
+                                          cproto, cflags, out)
+    if count < 0:
+        _free_outs.append(bufs)
+        if count == -1:
+            raise from_gai(out.error)
+        # more results or longer names than the pooled arrays hold
+        rest = out.rest
+        pooled = False
+        try:
+            bufs = _new_out(out.count, out.canon_used)
+            out, words, addrs, canon, _ = bufs
+            count = lib.sockcffi_addrinfo_flatten(rest, out)
+        finally:
+            lib.freeaddrinfo(rest)
+    try:
+        values = ffi.unpack(words, count * _AI_WORDS)
+        result = []
+        for i in range(count):
+            (ai_family, ai_socktype, ai_protocol, addrlen, canon_off,
+             canon_len, inet_key) = values[i * _AI_WORDS:(i + 1) * _AI_WORDS]
+            if inet_key >= 0:
+                sa = _inet_pairs.get(inet_key)
+                if sa is None:
+                    sa = _pair_of(inet_key)
+            else:
+                # the hint's protocol, as CPython decodes it
+                sa = from_sockaddr(addrs + i, addrlen, cproto)
+            fam = _families.get(ai_family)
+            if fam is None:
+                fam = _enum_of(_families, ai_family, AddressFamily)
+            kind = _kinds.get(ai_socktype)
+            if kind is None:
+                kind = _enum_of(_kinds, ai_socktype, SocketKind)
+            result.append((
+                fam, kind, ai_protocol,
+                "" if canon_off < 0 else
+                ffi.unpack(canon + canon_off, canon_len).decode("utf-8"),
+                sa))
     finally:
-        lib.freeaddrinfo(resp[0])
+        if pooled:
+            _free_outs.append(bufs)
     return result
 
 
