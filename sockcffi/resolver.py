@@ -32,8 +32,19 @@ _FIRST_BUFSIZE = 1024
 _MAX_BUFSIZE = 1 << 22
 
 
+_LONG_MIN, _LONG_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def _cpython_int(value):
+    """CPython's format unit "i" (a C long first, then the C int range)."""
+    value = exact_int(value)
+    if not _LONG_MIN <= value <= _LONG_MAX:
+        raise OverflowError("Python int too large to convert to C long")
+    return c_int(value)
+
+
 # PyPy's resolver functions truncate their int arguments to a C int.
-_c_int = c_int_wrapping if _PYPY else c_int
+_c_int = c_int_wrapping if _PYPY else _cpython_int
 
 
 # --- getaddrinfo / getnameinfo ----------------------------------------------
@@ -47,7 +58,6 @@ _c_int = c_int_wrapping if _PYPY else c_int
 _AI_WORDS = ffi.sizeof("struct sockcffi_ai") // ffi.sizeof("long long")
 _AI_RECORDS = 16
 _AI_CANON = 2048
-_LONG_MIN, _LONG_MAX = -(1 << 63), (1 << 63) - 1
 _INT_MIN, _INT_MAX = -(1 << 31), (1 << 31) - 1
 _CACHE_MAX = 256
 _free_outs = []
@@ -118,14 +128,6 @@ def _int_value(value):
     """An int's own value as an exact int, calling none of its methods
     (PyPy's int.__index__ would call a subclass's __int__)."""
     return int.__add__(value, 0)
-
-
-def _cpython_int(value):
-    """CPython's format unit "i" (a C long first, then the C int range)."""
-    value = exact_int(value)
-    if not _LONG_MIN <= value <= _LONG_MAX:
-        raise OverflowError("Python int too large to convert to C long")
-    return c_int(value)
 
 
 def _pypy_word(value):
@@ -305,6 +307,7 @@ def getnameinfo(sockaddr, flags):
         raise
     if flowinfo > 0xfffff:
         raise OverflowError("getnameinfo(): flowinfo must be 0-1048575.")
+    _audit("socket.getnameinfo", sockaddr)
     family, buf, salen = _numeric_lookup(host, b"%d" % port)
     if family == _AF_INET:
         if len(sockaddr) != 2:
@@ -317,12 +320,13 @@ def getnameinfo(sockaddr, flags):
 
 
 def _getnameinfo_pypy(sockaddr, flags):
-    flags = _c_int(flags)
+    flags = _wrap_c_int(_pypy_word(flags))
+    _audit("socket.getnameinfo", sockaddr)
     host = sockaddr[0]
     port = sockaddr[1]
     if not isinstance(host, str):
         raise TypeError("expected str, got %s object" % type(host).__name__)
-    port = exact_int(port)
+    port = _pypy_word(port)
     family, buf, salen = _numeric_lookup(str.encode(host, "utf-8"),
                                          b"%d" % port)
     ptr, length = to_sockaddr(family, 0, sockaddr, "getnameinfo")
@@ -398,6 +402,7 @@ def _lookup_failed(h_err, name):
 def gethostbyname(hostname):
     """Return the IPv4 address (a string of the form '255.255.255.255')."""
     name = _host_arg(hostname, "gethostbyname")
+    _audit("socket.gethostbyname", hostname)
     sin = resolve_ip(name, _AF_INET)
     return sockaddr_in_text(sin)
 
@@ -405,6 +410,7 @@ def gethostbyname(hostname):
 def gethostbyname_ex(hostname):
     """Return (name, aliaslist, addresslist) for an IPv4 host."""
     name = _host_arg(hostname, "gethostbyname_ex")
+    _audit("socket.gethostbyname", hostname)
     resolve_ip(name, _AF_INET)
     hent = ffi.new("struct hostent *")
     resp = ffi.new("struct hostent **")
@@ -419,6 +425,9 @@ def gethostbyname_ex(hostname):
 def gethostbyaddr(ip_address):
     """Return (name, aliaslist, addresslist) for a host address."""
     name = _host_arg(ip_address, "gethostbyaddr")
+    # PyPy reports it under gethostbyname's name
+    _audit("socket.gethostbyname" if _PYPY else "socket.gethostbyaddr",
+           ip_address)
     sa = resolve_ip(name, lib.AF_UNSPEC)
     family = ffi.cast("struct sockaddr *", sa).sa_family
     if family == _AF_INET:
@@ -437,6 +446,7 @@ def gethostbyaddr(ip_address):
 
 def gethostname():
     """Return the current host name."""
+    _audit("socket.gethostname")
     size = 1024
     buf = ffi.new("char[]", size)
     if lib.gethostname(buf, size - 1) < 0:
@@ -449,8 +459,7 @@ def sethostname(name):
     if _PYPY and not isinstance(name, (str, bytes)):
         raise TypeError("sethostname() argument 1 must be str or bytes")
     data = fs_path(name)
-    if hasattr(sys, "audit"):
-        sys.audit("socket.sethostname", name)
+    _audit("socket.sethostname", name)
     if lib.sethostname(data, len(data)) < 0:
         raise from_errno()
 
@@ -509,6 +518,8 @@ def getservbyname(servicename, protocolname=_OMITTED):
     """Return the port number of a service (and optional protocol)."""
     name = c_text(servicename, "getservbyname", 1)
     proto = _proto_arg("getservbyname", protocolname)
+    _audit("socket.getservbyname", servicename,
+           None if protocolname is _OMITTED else protocolname)
     ent = ffi.new("struct servent *")
     resp = ffi.new("struct servent **")
     rc, keep = _grow_call(lambda buf, size: lib.getservbyname_r(
@@ -521,9 +532,11 @@ def getservbyname(servicename, protocolname=_OMITTED):
 def getservbyport(port, protocolname=_OMITTED):
     """Return the service name for a port number (and optional protocol)."""
     port = _c_int(port)
+    proto = _proto_arg("getservbyport", protocolname)
     if not 0 <= port <= 0xffff:
         raise OverflowError("getservbyport: port must be 0-65535.")
-    proto = _proto_arg("getservbyport", protocolname)
+    _audit("socket.getservbyport", port,
+           None if protocolname is _OMITTED else protocolname)
     ent = ffi.new("struct servent *")
     resp = ffi.new("struct servent **")
     nport = hton16(port)

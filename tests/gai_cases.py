@@ -155,3 +155,45 @@ def run(mod, args):
 def describe_arg(value):
     """An audit event's argument, comparable across processes."""
     return [type(value).__name__, repr(value)]
+
+
+# The other resolver functions that report an audit event: (name, args).
+# Numeric names, localhost and 127.0.0.1 only (files, not name servers).
+OTHER_CALLS = [
+    ("getnameinfo", (("127.0.0.1", 80), 3)),
+    ("getnameinfo", (("::1", 80, 1, 0), 3)),
+    ("getnameinfo", (["127.0.0.1", 80], 3)),
+    ("getnameinfo", (("127.0.0.1", 80, 5), 3)),
+    ("getnameinfo", (("::1", 80, 2 ** 21), 3)),
+    ("getnameinfo", (("127.0.0.1", "x"), 3)),
+    ("getnameinfo", (("127.0.0.1", 2 ** 70), 3)),
+    ("getnameinfo", (("127.0.0.1", 1.5), 3)),
+    ("getnameinfo", (("127.0.0.1", 80), "x")),
+    ("getnameinfo", (("127.0.0.1", 80), 2 ** 70)),
+    ("getnameinfo", (("127.0.0.1", 80), 2 ** 40 + 3)),
+    ("getnameinfo", (("127.0.0.1", True), 3)),
+    ("gethostbyname", ("127.0.0.1",)),
+    ("gethostbyname", (b"127.0.0.1",)),
+    ("gethostbyname", (5,)),
+    ("gethostbyname", ("",)),
+    ("gethostbyname_ex", ("127.0.0.1",)),
+    ("gethostbyname_ex", ("localhost",)),
+    ("gethostbyaddr", ("127.0.0.1",)),
+    ("gethostbyaddr", (5,)),
+    ("gethostname", ()),
+    ("getservbyname", ("http",)),
+    ("getservbyname", ("http", "tcp")),
+    ("getservbyname", (5,)),
+    ("getservbyport", (80,)),
+    ("getservbyport", (80, "udp")),
+    ("getservbyport", (70000,)),
+    ("getservbyport", (70000, 5)),
+]
+
+
+def run_other(mod, name, args):
+    """describe() of ``mod.<name>(*args)``, results as repr."""
+    try:
+        return ("ok", repr(getattr(mod, name)(*args)))
+    except Exception as e:      # noqa: BLE001
+        return describe(e)

@@ -1,8 +1,9 @@
 """getaddrinfo() against the running interpreter's stdlib, to the message.
 
 Results (with the enum type of family and kind), exception classes and
-messages, and the ``socket.getaddrinfo`` audit event (recorded in a child
-process: an audit hook cannot be removed) must all be the stdlib's.  Also
+messages, and the audit events of getaddrinfo and the other resolver
+functions (recorded in a child process: an audit hook cannot be removed)
+must all be the stdlib's.  Also
 the path taken when the result does not fit the pooled arrays, and
 concurrent calls sharing the pool.
 """
@@ -63,8 +64,33 @@ print(json.dumps(bad))
 """
 
 
-def test_getaddrinfo_audit_event():
-    out = subprocess.run([sys.executable, "-c", AUDIT_CHILD, HERE],
+AUDIT_OTHERS_CHILD = r"""
+import json, socket, sys
+sys.path.insert(0, sys.argv[1])
+import sockcffi
+import gai_cases
+
+events = []
+sys.addaudithook(lambda name, args: events.append(
+    [name, [gai_cases.describe_arg(a) for a in args]])
+    if name.startswith("socket.") and name != "socket.__new__" else None)
+bad = []
+for name, args in gai_cases.OTHER_CALLS:
+    seen = {}
+    for mod in (socket, sockcffi):
+        del events[:]
+        outcome = gai_cases.run_other(mod, name, args)
+        seen[mod.__name__] = [repr(outcome), list(events)]
+    if seen["socket"] != seen["sockcffi"]:
+        bad.append([name, repr(args), seen])
+print(json.dumps(bad))
+"""
+
+
+@pytest.mark.parametrize("child", [AUDIT_CHILD, AUDIT_OTHERS_CHILD],
+                         ids=["getaddrinfo", "others"])
+def test_audit_events(child):
+    out = subprocess.run([sys.executable, "-c", child, HERE],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          universal_newlines=True, timeout=120, cwd=HERE)
     assert out.returncode == 0, out.stderr
