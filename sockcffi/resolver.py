@@ -8,6 +8,7 @@ interpreter's stdlib (``_PYPY`` marks where PyPy's differs from CPython's).
 """
 import errno as _errno
 import os
+import struct
 import sys
 
 from ._args import (buffer_bytes, c_int, c_int_wrapping, c_text, exact_int,
@@ -52,10 +53,13 @@ _c_int = c_int_wrapping if _PYPY else _cpython_int
 # getaddrinfo() runs sockcffi_getaddrinfo_flat (gen/bindings/netdb.py): one
 # C call resolves and copies the result into arrays taken from a free list
 # (list.pop/append are atomic, so a thread's call has its arrays to itself),
-# read back as one list of integers.  Hosts' IDNA encodings, the enum
-# members of families and kinds and the (host, port) pairs of AF_INET
-# results are kept by their exact values; the C library is asked every time.
-_AI_WORDS = ffi.sizeof("struct sockcffi_ai") // ffi.sizeof("long long")
+# read back with one struct.unpack_from per entry.  Hosts' IDNA encodings,
+# the enum members of families and kinds and the (host, port) pairs of
+# AF_INET results are kept by their exact values; the C library is asked
+# every time.
+_AI_SIZE = ffi.sizeof("struct sockcffi_ai")
+_AI_RECORD = struct.Struct("@%dq" % (_AI_SIZE // ffi.sizeof("long long")))
+assert _AI_RECORD.size == _AI_SIZE
 _AI_RECORDS = 16
 _AI_CANON = 2048
 _INT_MIN, _INT_MAX = -(1 << 31), (1 << 31) - 1
@@ -70,15 +74,14 @@ _raw_new = ffi.new_allocator(should_clear_after_alloc=False)
 
 
 def _new_out(records, canon_size):
-    """(out struct, its records as long long[], its addresses, owners)."""
+    """(out struct, its records as a buffer, its addresses, its names)."""
     recs = _raw_new("struct sockcffi_ai[]", records)
     addrs = _raw_new("struct sockaddr_storage[]", records)
     canon = _raw_new("char[]", canon_size)
     out = ffi.new("struct sockcffi_ai_out *")
     out.recs, out.addrs, out.n = recs, addrs, records
     out.canon, out.canon_size = canon, canon_size
-    return (out, ffi.cast("long long *", recs), addrs, canon,
-            (recs, canon))
+    return (out, ffi.buffer(recs), addrs, canon)
 
 
 def _remember(cache, key, value):
@@ -207,7 +210,7 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
         bufs = _free_outs.pop()
     except IndexError:
         bufs = _new_out(_AI_RECORDS, _AI_CANON)
-    out, words, addrs, canon, _ = bufs
+    out, records, addrs, canon = bufs
     pooled = True
     count = lib.sockcffi_getaddrinfo_flat(chost, cport, cfamily, ctype,
                                           cproto, cflags, out)
@@ -220,16 +223,16 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
         pooled = False
         try:
             bufs = _new_out(out.count, out.canon_used)
-            out, words, addrs, canon, _ = bufs
+            out, records, addrs, canon = bufs
             count = lib.sockcffi_addrinfo_flatten(rest, out)
         finally:
             lib.freeaddrinfo(rest)
     try:
-        values = ffi.unpack(words, count * _AI_WORDS)
         result = []
         for i in range(count):
             (ai_family, ai_socktype, ai_protocol, addrlen, canon_off,
-             canon_len, inet_key) = values[i * _AI_WORDS:(i + 1) * _AI_WORDS]
+             canon_len, inet_key) = _AI_RECORD.unpack_from(records,
+                                                           i * _AI_SIZE)
             if inet_key >= 0:
                 sa = _inet_pairs.get(inet_key)
                 if sa is None:
