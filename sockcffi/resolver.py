@@ -17,9 +17,8 @@ from ._binding import ffi, lib
 from .addresses import from_sockaddr, to_sockaddr
 from .enums import AddressFamily, SocketKind, intenum_converter
 from .errors import from_errno, from_gai, from_h_errno, herror
-from .ipaddr import (call_getaddrinfo, hton16, hton32, in_addr_text,
-                     ipv4_text, ipv6_text, ntoh16, resolve_ip,
-                     sockaddr_in_text)
+from .ipaddr import (hton16, in_addr_text, ipv4_text, ipv6_text, ntoh16,
+                     resolve_ip, sockaddr_in_text)
 
 __all__ = ["getaddrinfo", "getnameinfo", "gethostbyname", "gethostbyname_ex",
            "gethostbyaddr", "gethostname", "sethostname", "getfqdn",
@@ -70,6 +69,7 @@ _families = {}
 _kinds = {}
 _inet_pairs = {}
 _audit = sys.audit
+_getaddrinfo_flat = lib.sockcffi_getaddrinfo_flat
 _raw_new = ffi.new_allocator(should_clear_after_alloc=False)
 
 
@@ -212,8 +212,8 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
         bufs = _new_out(_AI_RECORDS, _AI_CANON)
     out, records, addrs, canon = bufs
     pooled = True
-    count = lib.sockcffi_getaddrinfo_flat(chost, cport, cfamily, ctype,
-                                          cproto, cflags, out)
+    count = _getaddrinfo_flat(chost, cport, cfamily, ctype, cproto, cflags,
+                              out)
     if count < 0:
         _free_outs.append(bufs)
         if count == -1:
@@ -257,31 +257,47 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
     return result
 
 
-def _name_info(sa, salen, flags):
-    host = ffi.new("char[]", lib.NI_MAXHOST)
-    serv = ffi.new("char[]", lib.NI_MAXSERV)
+# getnameinfo()'s buffers, from a free list like getaddrinfo()'s arrays:
+# (host, service, error code, sockaddr storage, its length).
+_free_names = []
+_NI_MAXHOST, _NI_MAXSERV = lib.NI_MAXHOST, lib.NI_MAXSERV
+_getnameinfo_numeric = lib.sockcffi_getnameinfo_numeric
+
+
+def _name_bufs():
+    try:
+        return _free_names.pop()
+    except IndexError:
+        return (_raw_new("char[]", _NI_MAXHOST),
+                _raw_new("char[]", _NI_MAXSERV), ffi.new("int *"),
+                ffi.new("struct sockaddr_storage *"), ffi.new("socklen_t *"))
+
+
+def _names_of(hbuf, sbuf):
+    return (ffi.string(hbuf).decode("utf-8", "surrogateescape"),
+            ffi.string(sbuf).decode("utf-8", "surrogateescape"))
+
+
+def _name_info(sa, salen, flags, bufs):
+    hbuf, sbuf = bufs[0], bufs[1]
     err = lib.getnameinfo(ffi.cast("struct sockaddr *", sa), salen,
-                          host, lib.NI_MAXHOST, serv, lib.NI_MAXSERV, flags)
+                          hbuf, _NI_MAXHOST, sbuf, _NI_MAXSERV, flags)
     if err:
         raise from_gai(err)
-    return (ffi.string(host).decode("utf-8", "surrogateescape"),
-            ffi.string(serv).decode("utf-8", "surrogateescape"))
+    return _names_of(hbuf, sbuf)
 
 
-def _numeric_lookup(host, port_text):
-    resp = call_getaddrinfo(host, port_text, lib.AF_UNSPEC,
-                                  lib.SOCK_DGRAM, 0, lib.AI_NUMERICHOST)
-    try:
-        res = resp[0]
-        if res.ai_next != ffi.NULL:
-            raise OSError("sockaddr resolved to multiple addresses")
-        family = res.ai_family
-        buf = ffi.new("struct sockaddr_storage *")
-        salen = min(res.ai_addrlen, ffi.sizeof(buf[0]))
-        ffi.memmove(buf, res.ai_addr, salen)
-        return family, buf, salen
-    finally:
-        lib.freeaddrinfo(resp[0])
+def _numeric_lookup(host, port_text, bufs):
+    """The family of the one address of numeric ``host`` and ``port_text``,
+    copied to the storage of ``bufs``."""
+    err, storage, lenp = bufs[2], bufs[3], bufs[4]
+    family = lib.sockcffi_numeric_sockaddr(host, port_text, storage, lenp,
+                                           err)
+    if family == -1:
+        raise from_gai(err[0])
+    if family == -2:
+        raise OSError("sockaddr resolved to multiple addresses")
+    return family
 
 
 def getnameinfo(sockaddr, flags):
@@ -311,15 +327,21 @@ def getnameinfo(sockaddr, flags):
     if flowinfo > 0xfffff:
         raise OverflowError("getnameinfo(): flowinfo must be 0-1048575.")
     _audit("socket.getnameinfo", sockaddr)
-    family, buf, salen = _numeric_lookup(host, b"%d" % port)
-    if family == _AF_INET:
-        if len(sockaddr) != 2:
+    bufs = _name_bufs()
+    try:
+        hbuf, sbuf, err = bufs[0], bufs[1], bufs[2]
+        rc = _getnameinfo_numeric(
+            host, b"%d" % port, len(sockaddr) == 2, flowinfo, scope_id, flags,
+            hbuf, _NI_MAXHOST, sbuf, _NI_MAXSERV, err)
+        if rc == 0:
+            return _names_of(hbuf, sbuf)
+        if rc == -2:
+            raise OSError("sockaddr resolved to multiple addresses")
+        if rc == -3:
             raise OSError("IPv4 sockaddr must be 2 tuple")
-    elif family == _AF_INET6:
-        sin6 = ffi.cast("struct sockaddr_in6 *", buf)
-        sin6.sin6_flowinfo = hton32(flowinfo)
-        sin6.sin6_scope_id = scope_id
-    return _name_info(buf, salen, flags)
+        raise from_gai(err[0])
+    finally:
+        _free_names.append(bufs)
 
 
 def _getnameinfo_pypy(sockaddr, flags):
@@ -330,10 +352,18 @@ def _getnameinfo_pypy(sockaddr, flags):
     if not isinstance(host, str):
         raise TypeError("expected str, got %s object" % type(host).__name__)
     port = _pypy_word(port)
-    family, buf, salen = _numeric_lookup(str.encode(host, "utf-8"),
-                                         b"%d" % port)
-    ptr, length = to_sockaddr(family, 0, sockaddr, "getnameinfo")
-    return _name_info(ptr, length, flags)
+    if "\0" in host:
+        # PyPy passes the host to C as it is: the C string ends at the NUL
+        host = host[:host.index("\0")]
+        sockaddr = (host,) + tuple(sockaddr)[1:]
+    bufs = _name_bufs()
+    try:
+        family = _numeric_lookup(str.encode(host, "utf-8"), b"%d" % port,
+                                 bufs)
+        ptr, length = to_sockaddr(family, 0, sockaddr, "getnameinfo")
+        return _name_info(ptr, length, flags, bufs)
+    finally:
+        _free_names.append(bufs)
 
 
 # --- gethostby* --------------------------------------------------------------

@@ -80,6 +80,11 @@ int sockcffi_getaddrinfo_flat(const char *, const char *, int, int, int, int,
                               struct sockcffi_ai_out *);
 int sockcffi_addrinfo_flatten(const struct addrinfo *,
                               struct sockcffi_ai_out *);
+int sockcffi_numeric_sockaddr(const char *, const char *,
+                              struct sockaddr_storage *, socklen_t *, int *);
+int sockcffi_getnameinfo_numeric(const char *, const char *, int, uint32_t,
+                                 uint32_t, int, char *, size_t, char *,
+                                 size_t, int *);
 """
 
 CUSTOMIZATIONS = """
@@ -176,5 +181,69 @@ static int sockcffi_getaddrinfo_flat(const char *host, const char *serv,
     else
         freeaddrinfo(list);
     return rc;
+}
+
+/* The one address of numeric host text and port text (getnameinfo()'s
+   first step in the stdlib: AF_UNSPEC, SOCK_DGRAM, AI_NUMERICHOST) copied
+   to ss, its length in *len: returns its family; -1 when getaddrinfo()
+   failed (its code in *error); -2 when there was more than one. */
+static int sockcffi_numeric_sockaddr(const char *host, const char *port,
+                                     struct sockaddr_storage *ss,
+                                     socklen_t *len, int *error)
+{
+    struct addrinfo hints, *list = NULL;
+    size_t alen;
+    int family;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    hints.ai_flags = AI_NUMERICHOST;
+    *error = getaddrinfo(host, port, &hints, &list);
+    if (*error != 0)
+        return -1;
+    if (list->ai_next != NULL) {
+        freeaddrinfo(list);
+        return -2;
+    }
+    alen = list->ai_addr ? (size_t)list->ai_addrlen : 0;
+    if (alen > sizeof(*ss))
+        alen = sizeof(*ss);
+    memset(ss, 0, sizeof(*ss));
+    memcpy(ss, list->ai_addr, alen);
+    *len = (socklen_t)alen;
+    family = list->ai_family;
+    freeaddrinfo(list);
+    return family;
+}
+
+/* The stdlib's getnameinfo() after its argument checks: look up the
+   numeric host and port; refuse an IPv4 address from a tuple that is not
+   a pair (ipv4_ok 0); set an IPv6 address's flowinfo (host order) and
+   scope id; getnameinfo() into hbuf/sbuf.  Returns 0; -1 when
+   getaddrinfo() failed, -4 when getnameinfo() did (the code in *error);
+   -2 for more than one address; -3 for the IPv4 tuple. */
+static int sockcffi_getnameinfo_numeric(const char *host, const char *port,
+                                        int ipv4_ok, uint32_t flowinfo,
+                                        uint32_t scope_id, int flags,
+                                        char *hbuf, size_t hlen, char *sbuf,
+                                        size_t slen, int *error)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = 0;
+    int family = sockcffi_numeric_sockaddr(host, port, &ss, &len, error);
+    if (family < 0)
+        return family;
+    if (family == AF_INET && !ipv4_ok)
+        return -3;
+#ifdef AF_INET6
+    if (family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+        sin6->sin6_flowinfo = htonl(flowinfo);
+        sin6->sin6_scope_id = scope_id;
+    }
+#endif
+    *error = getnameinfo((struct sockaddr *)&ss, len, hbuf, (socklen_t)hlen,
+                         sbuf, (socklen_t)slen, flags);
+    return *error != 0 ? -4 : 0;
 }
 """
