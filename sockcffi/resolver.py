@@ -68,20 +68,24 @@ _host_idna = {}
 _families = {}
 _kinds = {}
 _inet_pairs = {}
+_inet6_addrs = {}
+_SIN6_SIZE = ffi.sizeof("struct sockaddr_in6") if _AF_INET6 else 0
+_SS_SIZE = ffi.sizeof("struct sockaddr_storage")
 _audit = sys.audit
 _getaddrinfo_flat = lib.sockcffi_getaddrinfo_flat
 _raw_new = ffi.new_allocator(should_clear_after_alloc=False)
 
 
 def _new_out(records, canon_size):
-    """(out struct, its records as a buffer, its addresses, its names)."""
+    """(out struct, its records as a buffer, its addresses as cdata and as
+    a buffer, its names)."""
     recs = _raw_new("struct sockcffi_ai[]", records)
     addrs = _raw_new("struct sockaddr_storage[]", records)
     canon = _raw_new("char[]", canon_size)
     out = ffi.new("struct sockcffi_ai_out *")
     out.recs, out.addrs, out.n = recs, addrs, records
     out.canon, out.canon_size = canon, canon_size
-    return (out, ffi.buffer(recs), addrs, canon)
+    return (out, ffi.buffer(recs), addrs, ffi.buffer(addrs), canon)
 
 
 def _remember(cache, key, value):
@@ -210,7 +214,7 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
         bufs = _free_outs.pop()
     except IndexError:
         bufs = _new_out(_AI_RECORDS, _AI_CANON)
-    out, records, addrs, canon = bufs
+    out, records, addrs, addr_bytes, canon = bufs
     pooled = True
     count = _getaddrinfo_flat(chost, cport, cfamily, ctype, cproto, cflags,
                               out)
@@ -223,7 +227,7 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
         pooled = False
         try:
             bufs = _new_out(out.count, out.canon_used)
-            out, records, addrs, canon = bufs
+            out, records, addrs, addr_bytes, canon = bufs
             count = lib.sockcffi_addrinfo_flatten(rest, out)
         finally:
             lib.freeaddrinfo(rest)
@@ -237,6 +241,16 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
                 sa = _inet_pairs.get(inet_key)
                 if sa is None:
                     sa = _pair_of(inet_key)
+            elif ai_family == _AF_INET6 and addrlen == _SIN6_SIZE:
+                # kept by the sockaddr's bytes (but for PyPy's text of an
+                # address with a scope id, which names the interface)
+                start = i * _SS_SIZE
+                key = addr_bytes[start:start + _SIN6_SIZE]
+                sa = _inet6_addrs.get(key)
+                if sa is None:
+                    sa = from_sockaddr(addrs + i, addrlen, cproto)
+                    if not (_PYPY and sa[3]):
+                        _remember(_inet6_addrs, key, sa)
             else:
                 # the hint's protocol, as CPython decodes it
                 sa = from_sockaddr(addrs + i, addrlen, cproto)
