@@ -219,14 +219,17 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
     count = _getaddrinfo_flat(chost, cport, cfamily, ctype, cproto, cflags,
                               out)
     if count < 0:
-        _free_outs.append(bufs)
+        # read what the call reported before the arrays go back to the pool
         if count == -1:
-            raise from_gai(out.error)
+            error = out.error
+            _free_outs.append(bufs)
+            raise from_gai(error)
         # more results or longer names than the pooled arrays hold
-        rest = out.rest
+        rest, need, need_canon = out.rest, out.count, out.canon_used
+        _free_outs.append(bufs)
         pooled = False
         try:
-            bufs = _new_out(out.count, out.canon_used)
+            bufs = _new_out(need, need_canon)
             out, records, addrs, addr_bytes, canon = bufs
             count = lib.sockcffi_addrinfo_flatten(rest, out)
         finally:
