@@ -152,7 +152,7 @@ def _pypy_word(value):
     else:
         value = int(value)
         if value.__class__ is not int:
-            value = int.__index__(value)
+            value = _int_value(value)
     if not _LONG_MIN <= value <= _LONG_MAX:
         raise OverflowError("int too large to convert to int")
     return value

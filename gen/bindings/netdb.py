@@ -4,7 +4,8 @@ sockcffi_getaddrinfo_flat() resolves and copies the whole result list into
 arrays the caller allocated once (plain integers, the addresses, the
 canonical names), so Python reads one array instead of walking struct
 addrinfo field by field: on CPython each cdata access costs more than the
-C library's numeric lookup.
+C library's numeric lookup.  sockcffi_getnameinfo_numeric() is likewise
+the stdlib's getnameinfo() after its argument checks, in one call.
 """
 HEADERS = ("netdb.h",)
 
