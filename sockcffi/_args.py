@@ -47,9 +47,9 @@ def exact_int(value):
     value = _index(value)
     if value.__class__ is not int:
         # __index__ may return an int subclass (allowed, deprecated, on
-        # 3.9); int.__index__ copies it to a plain int without calling any
-        # of its methods.
-        value = int.__index__(value)
+        # 3.9); int.__add__ copies it to a plain int without calling any
+        # of its methods (PyPy's int.__index__ would call its __int__).
+        value = int.__add__(value, 0)
     return value
 
 

@@ -8,6 +8,7 @@ interpreter's stdlib (``_PYPY`` marks where PyPy's differs from CPython's).
 """
 import errno as _errno
 import os
+import struct
 import sys
 
 from ._args import (buffer_bytes, c_int, c_int_wrapping, c_text, exact_int,
@@ -16,8 +17,8 @@ from ._binding import ffi, lib
 from .addresses import from_sockaddr, to_sockaddr
 from .enums import AddressFamily, SocketKind, intenum_converter
 from .errors import from_errno, from_gai, from_h_errno, herror
-from .ipaddr import (call_getaddrinfo, hton16, hton32, ipv4_text, ipv6_text,
-                     ntoh16, resolve_ip, sockaddr_in_text)
+from .ipaddr import (hton16, in_addr_text, ipv4_text, ipv6_text, ntoh16,
+                     resolve_ip, sockaddr_in_text)
 
 __all__ = ["getaddrinfo", "getnameinfo", "gethostbyname", "gethostbyname_ex",
            "gethostbyaddr", "gethostname", "sethostname", "getfqdn",
@@ -31,16 +32,78 @@ _FIRST_BUFSIZE = 1024
 _MAX_BUFSIZE = 1 << 22
 
 
+_LONG_MIN, _LONG_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def _cpython_int(value):
+    """CPython's format unit "i" (a C long first, then the C int range)."""
+    value = exact_int(value)
+    if not _LONG_MIN <= value <= _LONG_MAX:
+        raise OverflowError("Python int too large to convert to C long")
+    return c_int(value)
+
+
 # PyPy's resolver functions truncate their int arguments to a C int.
-_c_int = c_int_wrapping if _PYPY else c_int
+_c_int = c_int_wrapping if _PYPY else _cpython_int
 
 
 # --- getaddrinfo / getnameinfo ----------------------------------------------
+
+# getaddrinfo() runs sockcffi_getaddrinfo_flat (gen/bindings/netdb.py): one
+# C call resolves and copies the result into arrays taken from a free list
+# (list.pop/append are atomic, so a thread's call has its arrays to itself),
+# read back with one struct.unpack_from per entry.  Hosts' IDNA encodings,
+# the enum members of families and kinds and the (host, port) pairs of
+# AF_INET results are kept by their exact values; the C library is asked
+# every time.
+_AI_SIZE = ffi.sizeof("struct sockcffi_ai")
+_AI_RECORD = struct.Struct("@%dq" % (_AI_SIZE // ffi.sizeof("long long")))
+assert _AI_RECORD.size == _AI_SIZE
+_AI_RECORDS = 16
+_AI_CANON = 2048
+_INT_MIN, _INT_MAX = -(1 << 31), (1 << 31) - 1
+_CACHE_MAX = 256
+_free_outs = []
+_host_idna = {}
+_families = {}
+_kinds = {}
+_inet_pairs = {}
+_inet6_addrs = {}
+_SIN6_SIZE = ffi.sizeof("struct sockaddr_in6") if _AF_INET6 else 0
+_SS_SIZE = ffi.sizeof("struct sockaddr_storage")
+_audit = sys.audit
+_getaddrinfo_flat = lib.sockcffi_getaddrinfo_flat
+_raw_new = ffi.new_allocator(should_clear_after_alloc=False)
+
+
+def _new_out(records, canon_size):
+    """(out struct, its records as a buffer, its addresses as cdata and as
+    a buffer, its names)."""
+    recs = _raw_new("struct sockcffi_ai[]", records)
+    addrs = _raw_new("struct sockaddr_storage[]", records)
+    canon = _raw_new("char[]", canon_size)
+    out = ffi.new("struct sockcffi_ai_out *")
+    out.recs, out.addrs, out.n = recs, addrs, records
+    out.canon, out.canon_size = canon, canon_size
+    return (out, ffi.buffer(recs), addrs, ffi.buffer(addrs), canon)
+
+
+def _remember(cache, key, value):
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[key] = value
+    return value
+
 
 def _gai_host(host):
     if host is None:
         return ffi.NULL
     if isinstance(host, str):
+        if host.__class__ is str:
+            data = _host_idna.get(host)
+            if data is None:
+                data = _remember(_host_idna, host, str.encode(host, "idna"))
+            return data
         return str.encode(host, "idna")
     if isinstance(host, bytes):
         return buffer_bytes(host)
@@ -50,10 +113,14 @@ def _gai_host(host):
 def _gai_port(port):
     if port is None:
         return ffi.NULL
-    if isinstance(port, int):
-        port = exact_int(port)
-        if not -(1 << 63) <= port < (1 << 63):
-            raise OverflowError("Python int too large to convert to C long")
+    if isinstance(port, int) and (_PYPY or port.__class__ is int):
+        # the int's own value: PyPy takes int subclasses without calling
+        # their methods, CPython only exact ints
+        port = _int_value(port)
+        if not _LONG_MIN <= port <= _LONG_MAX:
+            raise OverflowError("int too large to convert to int" if _PYPY
+                                else "Python int too large to convert to "
+                                "C long")
         return b"%d" % port
     if isinstance(port, str):
         return str.encode(port, "utf-8")
@@ -64,59 +131,190 @@ def _gai_port(port):
     raise OSError("Int or String expected")
 
 
+def _int_value(value):
+    """An int's own value as an exact int, calling none of its methods
+    (PyPy's int.__index__ would call a subclass's __int__)."""
+    return int.__add__(value, 0)
+
+
+def _pypy_word(value):
+    """PyPy's int argument of getaddrinfo(): an integer (or an object with
+    __index__ or __int__, not a float) that fits a machine word."""
+    if isinstance(value, int):
+        value = _int_value(value)
+    elif isinstance(value, float) or not (
+            hasattr(type(value), "__index__")
+            or hasattr(type(value), "__int__")):
+        raise TypeError("expected integer, got %s object"
+                        % type(value).__name__)
+    elif hasattr(type(value), "__index__"):
+        value = exact_int(value)
+    else:
+        value = int(value)
+        if value.__class__ is not int:
+            value = _int_value(value)
+    if not _LONG_MIN <= value <= _LONG_MAX:
+        raise OverflowError("int too large to convert to int")
+    return value
+
+
+def _wrap_c_int(value):
+    return ((value + 0x80000000) & 0xffffffff) - 0x80000000
+
+
+def _pair_of(key):
+    """The (host, port) of an AF_INET result's inet_key."""
+    return _remember(_inet_pairs, key,
+                     (in_addr_text(key >> 16), key & 0xffff))
+
+
+def _enum_of(cache, value, klass):
+    return _remember(cache, value, intenum_converter(value, klass))
+
+
 def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
     """Resolve host and port into a list of address info 5-tuples.
 
     Each is ``(family, type, proto, canonname, sockaddr)``.
     """
-    chost = _gai_host(host)
-    cport = _gai_port(port)
-    family, type, proto, flags = (_c_int(family), _c_int(type),
-                                  _c_int(proto), _c_int(flags))
-    resp = call_getaddrinfo(chost, cport, family, type, proto, flags)
-    result = []
+    if _PYPY:
+        # PyPy: the ints as machine words, host, port; the event shows the
+        # words, the C call their low 32 bits
+        family, type, proto, flags = (_pypy_word(family), _pypy_word(type),
+                                      _pypy_word(proto), _pypy_word(flags))
+        chost = _gai_host(host)
+        cport = _gai_port(port)
+        _audit("socket.getaddrinfo", host, port, family, type, proto)
+        cfamily, ctype, cproto, cflags = (_wrap_c_int(family),
+                                          _wrap_c_int(type),
+                                          _wrap_c_int(proto),
+                                          _wrap_c_int(flags))
+    else:
+        # CPython: the ints (parsed with the arguments), host, then port
+        if (family.__class__ is int and type.__class__ is int
+                and proto.__class__ is int and flags.__class__ is int
+                and _INT_MIN <= family <= _INT_MAX
+                and _INT_MIN <= type <= _INT_MAX
+                and _INT_MIN <= proto <= _INT_MAX
+                and _INT_MIN <= flags <= _INT_MAX):
+            cfamily, ctype, cproto, cflags = family, type, proto, flags
+        else:
+            cfamily, ctype, cproto, cflags = (
+                _cpython_int(family), _cpython_int(type), _cpython_int(proto),
+                _cpython_int(flags))
+        chost = _host_idna.get(host) if host.__class__ is str else None
+        if chost is None:
+            chost = _gai_host(host)
+        if (port.__class__ is int and _LONG_MIN <= port <= _LONG_MAX):
+            cport = b"%d" % port
+        else:
+            cport = _gai_port(port)
+        _audit("socket.getaddrinfo", host, port, cfamily, ctype, cproto)
     try:
-        res = resp[0]
-        while res != ffi.NULL:
-            canon = res.ai_canonname
-            canon = (ffi.string(canon).decode("utf-8")
-                     if canon != ffi.NULL else "")
-            sa = from_sockaddr(res.ai_addr, res.ai_addrlen,
-                                     res.ai_protocol)
-            result.append((intenum_converter(res.ai_family, AddressFamily),
-                           intenum_converter(res.ai_socktype, SocketKind),
-                           res.ai_protocol, canon, sa))
-            res = res.ai_next
+        bufs = _free_outs.pop()
+    except IndexError:
+        bufs = _new_out(_AI_RECORDS, _AI_CANON)
+    out, records, addrs, addr_bytes, canon = bufs
+    pooled = True
+    count = _getaddrinfo_flat(chost, cport, cfamily, ctype, cproto, cflags,
+                              out)
+    if count < 0:
+        # read what the call reported before the arrays go back to the pool
+        if count == -1:
+            error = out.error
+            _free_outs.append(bufs)
+            raise from_gai(error)
+        # more results or longer names than the pooled arrays hold
+        rest, need, need_canon = out.rest, out.count, out.canon_used
+        _free_outs.append(bufs)
+        pooled = False
+        try:
+            bufs = _new_out(need, need_canon)
+            out, records, addrs, addr_bytes, canon = bufs
+            count = lib.sockcffi_addrinfo_flatten(rest, out)
+        finally:
+            lib.freeaddrinfo(rest)
+    try:
+        result = []
+        for i in range(count):
+            (ai_family, ai_socktype, ai_protocol, addrlen, canon_off,
+             canon_len, inet_key) = _AI_RECORD.unpack_from(records,
+                                                           i * _AI_SIZE)
+            if inet_key >= 0:
+                sa = _inet_pairs.get(inet_key)
+                if sa is None:
+                    sa = _pair_of(inet_key)
+            elif ai_family == _AF_INET6 and addrlen == _SIN6_SIZE:
+                # kept by the sockaddr's bytes (but for PyPy's text of an
+                # address with a scope id, which names the interface)
+                start = i * _SS_SIZE
+                key = addr_bytes[start:start + _SIN6_SIZE]
+                sa = _inet6_addrs.get(key)
+                if sa is None:
+                    sa = from_sockaddr(addrs + i, addrlen, cproto)
+                    if not (_PYPY and sa[3]):
+                        _remember(_inet6_addrs, key, sa)
+            else:
+                # the hint's protocol, as CPython decodes it
+                sa = from_sockaddr(addrs + i, addrlen, cproto)
+            fam = _families.get(ai_family)
+            if fam is None:
+                fam = _enum_of(_families, ai_family, AddressFamily)
+            kind = _kinds.get(ai_socktype)
+            if kind is None:
+                kind = _enum_of(_kinds, ai_socktype, SocketKind)
+            result.append((
+                fam, kind, ai_protocol,
+                "" if canon_off < 0 else
+                ffi.unpack(canon + canon_off, canon_len).decode("utf-8"),
+                sa))
     finally:
-        lib.freeaddrinfo(resp[0])
+        if pooled:
+            _free_outs.append(bufs)
     return result
 
 
-def _name_info(sa, salen, flags):
-    host = ffi.new("char[]", lib.NI_MAXHOST)
-    serv = ffi.new("char[]", lib.NI_MAXSERV)
+# getnameinfo()'s buffers, from a free list like getaddrinfo()'s arrays:
+# (host, service, error code, sockaddr storage, its length).
+_free_names = []
+_NI_MAXHOST, _NI_MAXSERV = lib.NI_MAXHOST, lib.NI_MAXSERV
+_getnameinfo_numeric = lib.sockcffi_getnameinfo_numeric
+
+
+def _name_bufs():
+    try:
+        return _free_names.pop()
+    except IndexError:
+        return (_raw_new("char[]", _NI_MAXHOST),
+                _raw_new("char[]", _NI_MAXSERV), ffi.new("int *"),
+                ffi.new("struct sockaddr_storage *"), ffi.new("socklen_t *"))
+
+
+def _names_of(hbuf, sbuf):
+    return (ffi.string(hbuf).decode("utf-8", "surrogateescape"),
+            ffi.string(sbuf).decode("utf-8", "surrogateescape"))
+
+
+def _name_info(sa, salen, flags, bufs):
+    hbuf, sbuf = bufs[0], bufs[1]
     err = lib.getnameinfo(ffi.cast("struct sockaddr *", sa), salen,
-                          host, lib.NI_MAXHOST, serv, lib.NI_MAXSERV, flags)
+                          hbuf, _NI_MAXHOST, sbuf, _NI_MAXSERV, flags)
     if err:
         raise from_gai(err)
-    return (ffi.string(host).decode("utf-8", "surrogateescape"),
-            ffi.string(serv).decode("utf-8", "surrogateescape"))
+    return _names_of(hbuf, sbuf)
 
 
-def _numeric_lookup(host, port_text):
-    resp = call_getaddrinfo(host, port_text, lib.AF_UNSPEC,
-                                  lib.SOCK_DGRAM, 0, lib.AI_NUMERICHOST)
-    try:
-        res = resp[0]
-        if res.ai_next != ffi.NULL:
-            raise OSError("sockaddr resolved to multiple addresses")
-        family = res.ai_family
-        buf = ffi.new("struct sockaddr_storage *")
-        salen = min(res.ai_addrlen, ffi.sizeof(buf[0]))
-        ffi.memmove(buf, res.ai_addr, salen)
-        return family, buf, salen
-    finally:
-        lib.freeaddrinfo(resp[0])
+def _numeric_lookup(host, port_text, bufs):
+    """The family of the one address of numeric ``host`` and ``port_text``,
+    copied to the storage of ``bufs``."""
+    err, storage, lenp = bufs[2], bufs[3], bufs[4]
+    family = lib.sockcffi_numeric_sockaddr(host, port_text, storage, lenp,
+                                           err)
+    if family == -1:
+        raise from_gai(err[0])
+    if family == -2:
+        raise OSError("sockaddr resolved to multiple addresses")
+    return family
 
 
 def getnameinfo(sockaddr, flags):
@@ -145,28 +343,44 @@ def getnameinfo(sockaddr, flags):
         raise
     if flowinfo > 0xfffff:
         raise OverflowError("getnameinfo(): flowinfo must be 0-1048575.")
-    family, buf, salen = _numeric_lookup(host, b"%d" % port)
-    if family == _AF_INET:
-        if len(sockaddr) != 2:
+    _audit("socket.getnameinfo", sockaddr)
+    bufs = _name_bufs()
+    try:
+        hbuf, sbuf, err = bufs[0], bufs[1], bufs[2]
+        rc = _getnameinfo_numeric(
+            host, b"%d" % port, len(sockaddr) == 2, flowinfo, scope_id, flags,
+            hbuf, _NI_MAXHOST, sbuf, _NI_MAXSERV, err)
+        if rc == 0:
+            return _names_of(hbuf, sbuf)
+        if rc == -2:
+            raise OSError("sockaddr resolved to multiple addresses")
+        if rc == -3:
             raise OSError("IPv4 sockaddr must be 2 tuple")
-    elif family == _AF_INET6:
-        sin6 = ffi.cast("struct sockaddr_in6 *", buf)
-        sin6.sin6_flowinfo = hton32(flowinfo)
-        sin6.sin6_scope_id = scope_id
-    return _name_info(buf, salen, flags)
+        raise from_gai(err[0])
+    finally:
+        _free_names.append(bufs)
 
 
 def _getnameinfo_pypy(sockaddr, flags):
-    flags = _c_int(flags)
+    flags = _wrap_c_int(_pypy_word(flags))
+    _audit("socket.getnameinfo", sockaddr)
     host = sockaddr[0]
     port = sockaddr[1]
     if not isinstance(host, str):
         raise TypeError("expected str, got %s object" % type(host).__name__)
-    port = exact_int(port)
-    family, buf, salen = _numeric_lookup(str.encode(host, "utf-8"),
-                                         b"%d" % port)
-    ptr, length = to_sockaddr(family, 0, sockaddr, "getnameinfo")
-    return _name_info(ptr, length, flags)
+    port = _pypy_word(port)
+    if "\0" in host:
+        # PyPy passes the host to C as it is: the C string ends at the NUL
+        host = host[:host.index("\0")]
+        sockaddr = (host,) + tuple(sockaddr)[1:]
+    bufs = _name_bufs()
+    try:
+        family = _numeric_lookup(str.encode(host, "utf-8"), b"%d" % port,
+                                 bufs)
+        ptr, length = to_sockaddr(family, 0, sockaddr, "getnameinfo")
+        return _name_info(ptr, length, flags, bufs)
+    finally:
+        _free_names.append(bufs)
 
 
 # --- gethostby* --------------------------------------------------------------
@@ -238,6 +452,7 @@ def _lookup_failed(h_err, name):
 def gethostbyname(hostname):
     """Return the IPv4 address (a string of the form '255.255.255.255')."""
     name = _host_arg(hostname, "gethostbyname")
+    _audit("socket.gethostbyname", hostname)
     sin = resolve_ip(name, _AF_INET)
     return sockaddr_in_text(sin)
 
@@ -245,6 +460,7 @@ def gethostbyname(hostname):
 def gethostbyname_ex(hostname):
     """Return (name, aliaslist, addresslist) for an IPv4 host."""
     name = _host_arg(hostname, "gethostbyname_ex")
+    _audit("socket.gethostbyname", hostname)
     resolve_ip(name, _AF_INET)
     hent = ffi.new("struct hostent *")
     resp = ffi.new("struct hostent **")
@@ -259,6 +475,9 @@ def gethostbyname_ex(hostname):
 def gethostbyaddr(ip_address):
     """Return (name, aliaslist, addresslist) for a host address."""
     name = _host_arg(ip_address, "gethostbyaddr")
+    # PyPy reports it under gethostbyname's name
+    _audit("socket.gethostbyname" if _PYPY else "socket.gethostbyaddr",
+           ip_address)
     sa = resolve_ip(name, lib.AF_UNSPEC)
     family = ffi.cast("struct sockaddr *", sa).sa_family
     if family == _AF_INET:
@@ -277,6 +496,7 @@ def gethostbyaddr(ip_address):
 
 def gethostname():
     """Return the current host name."""
+    _audit("socket.gethostname")
     size = 1024
     buf = ffi.new("char[]", size)
     if lib.gethostname(buf, size - 1) < 0:
@@ -289,8 +509,7 @@ def sethostname(name):
     if _PYPY and not isinstance(name, (str, bytes)):
         raise TypeError("sethostname() argument 1 must be str or bytes")
     data = fs_path(name)
-    if hasattr(sys, "audit"):
-        sys.audit("socket.sethostname", name)
+    _audit("socket.sethostname", name)
     if lib.sethostname(data, len(data)) < 0:
         raise from_errno()
 
@@ -349,6 +568,8 @@ def getservbyname(servicename, protocolname=_OMITTED):
     """Return the port number of a service (and optional protocol)."""
     name = c_text(servicename, "getservbyname", 1)
     proto = _proto_arg("getservbyname", protocolname)
+    _audit("socket.getservbyname", servicename,
+           None if protocolname is _OMITTED else protocolname)
     ent = ffi.new("struct servent *")
     resp = ffi.new("struct servent **")
     rc, keep = _grow_call(lambda buf, size: lib.getservbyname_r(
@@ -361,9 +582,11 @@ def getservbyname(servicename, protocolname=_OMITTED):
 def getservbyport(port, protocolname=_OMITTED):
     """Return the service name for a port number (and optional protocol)."""
     port = _c_int(port)
+    proto = _proto_arg("getservbyport", protocolname)
     if not 0 <= port <= 0xffff:
         raise OverflowError("getservbyport: port must be 0-65535.")
-    proto = _proto_arg("getservbyport", protocolname)
+    _audit("socket.getservbyport", port,
+           None if protocolname is _OMITTED else protocolname)
     ent = ffi.new("struct servent *")
     resp = ffi.new("struct servent **")
     nport = hton16(port)
