@@ -29,6 +29,12 @@ OpenSSL's own socket BIO makes.  Nothing past the record the SSL object asked
 for is taken from the kernel, so after ``unwrap()`` the cleartext that
 follows the peer's close_notify is still in the socket for the caller.
 
+When the socket fails under ``read()`` or ``write()`` (the peer reset the
+connection), the error is the one the interpreter's own ``_ssl`` raises
+for the same failure of its socket: an ``SSLEOFError`` on the CPython
+releases that report it so, which ``suppress_ragged_eofs`` turns into an
+end of stream, else the ``OSError`` (see ``_io_failures``).
+
 PyPy: its ``_ssl`` is written with cffi and works on any object with
 ``fileno()`` and ``gettimeout()``, so sockcffi sockets already work with its
 native (descriptor) mode; that mode is kept there by default (see
@@ -187,8 +193,14 @@ class SocketTLS:
                       and not self._incoming.pending
                       and not self._sslobj.pending())
         self._streaming = False
-        result = self._run("read", self._sslobj.read, *args,
-                           fill_first=fill_first)
+        try:
+            result = self._run("read", self._sslobj.read, *args,
+                               fill_first=fill_first)
+        except OSError as exc:
+            failure = _as_native("read", exc)
+            if failure is exc:
+                raise
+            raise failure from None
         self._streaming = bool(result)
         return result
 
@@ -231,6 +243,15 @@ class SocketTLS:
     def _write(self, length, write_part, chunk=_WRITE_CHUNK):
         """Encrypt and send ``length`` bytes of plaintext, handed to the SSL
         object by ``write_part(start, end)``, ``chunk`` bytes at a time."""
+        try:
+            return self._write_chunks(length, write_part, chunk)
+        except OSError as exc:
+            failure = _as_native("write", exc)
+            if failure is exc:
+                raise
+            raise failure from None
+
+    def _write_chunks(self, length, write_part, chunk):
         timeout = SocketType.gettimeout(self._socket())
         deadline = monotonic() + timeout if timeout else None
         done = self._accepted
@@ -242,8 +263,11 @@ class SocketTLS:
             if length < done:
                 raise _ssl.SSLError(_ssl.SSL_ERROR_SSL,
                                     "[SSL: BAD_LENGTH] bad length")
-            self._flush(deadline, "write")
-            self._accepted = 0
+            try:
+                self._flush(deadline, "write")
+            finally:
+                if not self._unsent:
+                    self._accepted = 0
         elif not length:
             return self._run("write", write_part, 0, 0, deadline=deadline)
         while done < length:
@@ -253,8 +277,11 @@ class SocketTLS:
             try:
                 self._flush(deadline, "write")
             except BaseException:
-                # The plaintext is taken; its ciphertext waits in _unsent.
-                self._accepted = done
+                # The plaintext is taken; its ciphertext waits in _unsent,
+                # for the retry to send first.  Unless the socket failed
+                # with none kept (blocking mode): then a later write is a
+                # new one, which finds the socket as broken.
+                self._accepted = done if self._unsent else 0
                 raise
         return length
 
@@ -434,6 +461,96 @@ class SocketTLS:
             except BlockingIOError:
                 if not timeout:
                     return None
+
+
+# --- socket failures, reported as the native socket mode reports them --------
+
+# How the interpreter's own _ssl reports a socket that fails (a send() or
+# recv() error other than EAGAIN, e.g. ECONNRESET once the peer is gone)
+# under its read() and write(): {"read": r, "write": w}, each either
+# (class, args, attributes) of the SSLError it raises in the OSError's
+# place, or None where the OSError itself goes up.  It differs between
+# releases: CPython from 3.10 (SSL_read_ex/SSL_write_ex, whose 0 its error
+# mapping took for an EOF) until gh-115627 raises SSLEOFError, which
+# ssl.SSLSocket's suppress_ragged_eofs turns into b"" on read; CPython 3.9,
+# releases with that fix and PyPy raise the OSError (and gh-127257 changed
+# it again for OpenSSL 3.4's ERR_LIB_SYS errors).  So it is asked of the
+# native _ssl itself, once, at the first failure.  The handshake and
+# shutdown report the OSError on CPython (SSL_do_handshake/SSL_shutdown
+# return -1), as they do here untouched.
+_io_failures = None
+
+
+def _as_native(what, exc):
+    """The exception to raise for ``exc``, raised under ``what`` ("read"
+    or "write"): ``exc`` unless it came from the socket and the native
+    socket mode reports such failures as an SSLError."""
+    if isinstance(exc, (_ssl.SSLError, _timeout_error, BlockingIOError)):
+        # The SSL object's own verdicts, and this module's waits.
+        return exc
+    global _io_failures
+    if _io_failures is None:
+        with _lock:
+            if _io_failures is None:
+                _io_failures = _probe_io_failures()
+    reported = _io_failures[what]
+    if reported is None:
+        return exc
+    cls, args, attributes = reported
+    failure = cls(*args)
+    # library and reason (None for an EOF), as _ssl set them.
+    vars(failure).update(attributes)
+    return failure
+
+
+def _probe_io_failures():
+    """Reset a connection under the native _ssl's read() and under its
+    write(), and note what each raised (see _io_failures)."""
+    import _socket
+
+    class NativeSocket(_socket.socket):
+        # _ssl holds its socket through a weak reference, which the C
+        # class itself does not take.
+        pass
+
+    native = _installed[1] if _installed else _ssl.SSLContext._wrap_socket
+    context = _ssl.SSLContext(_ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = _ssl.CERT_NONE
+    found = {}
+    for what, call in (("read", lambda ssl_socket: ssl_socket.read(1)),
+                       ("write", lambda ssl_socket: ssl_socket.write(b"x"))):
+        found[what] = None
+        sock = peer = None
+        try:
+            a, peer = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
+            sock = NativeSocket(_socket.AF_UNIX, _socket.SOCK_STREAM, 0,
+                                a.detach())
+            sock.setblocking(False)
+            ssl_socket = native(context, sock, False, None)
+            try:
+                # Sends the ClientHello, then has nothing to read.
+                call(ssl_socket)
+            except _ssl.SSLWantReadError:
+                # Closed with the ClientHello unread, the peer resets the
+                # connection: ECONNRESET at the next recv(), and no SIGPIPE
+                # (which a send() to a closed AF_UNIX peer would raise).
+                peer.close()
+                try:
+                    call(ssl_socket)
+                except (_ssl.SSLWantReadError, _ssl.SSLWantWriteError):
+                    pass
+                except _ssl.SSLError as exc:
+                    found[what] = (type(exc), exc.args, dict(vars(exc)))
+        except Exception:
+            # Whatever else happens here (no AF_UNIX, the OSError itself),
+            # the socket's own error is reported, as before.
+            pass
+        finally:
+            for s in (sock, peer):
+                if s is not None:
+                    s.close()
+    return found
 
 
 # --- installation ------------------------------------------------------------

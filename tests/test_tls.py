@@ -87,6 +87,48 @@ def test_scenarios_behave_as_with_the_stdlib(mode):
         assert got[name] == expected[name], name
 
 
+# --- the connection reset under read and write (test_ssl's races) ------------
+
+@needs_cert
+@pytest.mark.parametrize("mode", MODES)
+def test_write_into_a_reset_after_the_peers_alert(mode):
+    """test_ssl's ThreadedTests.test_wrong_cert_tls13 lost to a race: the
+    server rejects the client's certificate once the client's TLS 1.3
+    handshake is over, and its alert and then a reset arrive before the
+    client writes.  The scenario waits for both (select, then poll() for
+    the hang-up) instead of racing.  The write meets ECONNRESET, which
+    CPython 3.10-3.12's _ssl reports as SSLEOFError (test_ssl accepts
+    'alert unknown ca|EOF occurred', not ConnectionResetError); the alert
+    is read after it."""
+    expected = scenario_results("stdlib")["reset_after_alert"]
+    got = scenario_results(mode)["reset_after_alert"]
+    assert expected[0] == "ok", expected
+    assert expected[1]["alert_arrived"]
+    assert expected[1]["write"][0] == "err"     # the reset came first
+    assert "ALERT_UNKNOWN_CA" in expected[1]["read"][1]
+    assert got == expected
+
+
+@needs_cert
+@pytest.mark.parametrize("mode", MODES)
+def test_read_and_write_into_a_reset_after_the_handshake(mode):
+    """test_ssl's SimpleBackgroundTests (test_ciphers, test_connect*,
+    test_get_server_certificate*) and TestPostHandshakeAuth lost to a
+    race: the client closes right after its handshake, across the
+    server's TLS 1.3 session tickets, so the server's next read meets a
+    reset rather than an EOF.  Where the native _ssl reports that as
+    SSLEOFError, ssl.SSLSocket's suppress_ragged_eofs turns it into b''
+    and ThreadedEchoServer carries on; a ConnectionResetError stopped the
+    server and the test's next connection was refused.  The server's
+    writes into the reset, and the handshake (and unwrap) that keep the
+    socket's own error, are compared too."""
+    expected = scenario_results("stdlib")["reset_after_handshake"]
+    got = scenario_results(mode)["reset_after_handshake"]
+    assert expected[0] == "ok", expected
+    assert expected[1]["handshake"][1].startswith("ConnectionResetError")
+    assert got == expected
+
+
 # --- 1,000 HTTPS requests, both ends on sockcffi -----------------------------
 
 HTTPS_CHILD = textwrap.dedent("""
