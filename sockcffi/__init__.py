@@ -42,6 +42,8 @@ _ON_FIRST_USE = {
     "patching": ("patching", None),
     "socketio": ("socketio", None),
     "interop": ("interop", None),           # socket.from_stdlib, to_stdlib
+    "batch": ("batch", None),               # socket.recvmmsg, sendmmsg
+    "afalg": ("afalg", None),               # socket.sendmsg_afalg
 }
 
 

@@ -80,3 +80,11 @@ _check_stamp()
 # Binding modules compiled in (gen/bindings): a family whose headers were
 # missing on the build machine is absent here, and so from the Python API.
 FEATURES = frozenset(ffi.string(lib.sockcffi_features()).decode().split())
+
+# The socket class's optional methods, decided here so that their modules
+# (sockcffi.batch, sockcffi.afalg) need not be imported to know: recvmmsg
+# and sendmmsg where the C library has them, sendmsg_afalg where the AF_ALG
+# headers were found.
+HAVE_MMSG = bool(getattr(lib, "sockcffi_have_mmsg", lambda: 0)())
+HAVE_AFALG = ("alg" in FEATURES and hasattr(lib, "AF_ALG")
+              and hasattr(lib, "ALG_SET_OP"))

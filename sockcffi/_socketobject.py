@@ -36,13 +36,12 @@ from time import monotonic
 from warnings import warn as _warn
 
 from . import addresses as _addresses
-from . import afalg as _afalg
 from ._args import (C_INT_MAX, C_INT_MIN, bytes_like_error, c_int,
                     exact_int, fd as _fd_arg, readable_buffer, receive_size,
                     release, socket_fd, ssize, writable_buffer)
-from ._binding import ffi, lib
+from ._binding import HAVE_AFALG, HAVE_MMSG, ffi, lib
+from ._firstuse import LoadedOnFirstUse
 from ._socketmsg import MessageCalls, receive_buffer
-from .batch import attach as _attach_batch_calls
 from .errors import from_errno, timeout as _timeout_error
 from .timeouts import getdefaulttimeout, parse_timeout
 from .waiting import CONNECT, READ, WRITE, wait
@@ -886,6 +885,12 @@ class SocketType(MessageCalls):
 
 
 SocketType.__module__ = "sockcffi"
-_attach_batch_calls(SocketType)     # recvmmsg/sendmmsg, where libc has them
-if _afalg.AVAILABLE:                # sendmsg_afalg, where AF_ALG is built
-    SocketType.sendmsg_afalg = _afalg.sendmsg_afalg
+# The optional methods; their modules are imported on first use.
+if HAVE_MMSG:                       # recvmmsg/sendmmsg, where libc has them
+    SocketType.recvmmsg = LoadedOnFirstUse(SocketType, "sockcffi.batch",
+                                           "recvmmsg")
+    SocketType.sendmmsg = LoadedOnFirstUse(SocketType, "sockcffi.batch",
+                                           "sendmmsg")
+if HAVE_AFALG:                      # sendmsg_afalg, where AF_ALG is built
+    SocketType.sendmsg_afalg = LoadedOnFirstUse(SocketType, "sockcffi.afalg",
+                                                "sendmsg_afalg")

@@ -106,7 +106,8 @@ import sys
 import sockcffi
 sockcffi.socket().close()
 deferred = ["sockcffi." + m for m in ("patching", "interop", "socketio",
-            "records", "inspector", "tls", "options", "cmsg")]
+            "batch", "afalg", "records", "inspector", "tls", "options",
+            "cmsg")]
 loaded = [m for m in deferred if m in sys.modules]
 pypy = sys.implementation.name == "pypy"
 result = [loaded, pypy and "cpyext" in sys.modules,
@@ -141,3 +142,24 @@ def test_the_names_list_and_the_records_agree():
                for n, r in records.items())
     assert sockcffi.constants.defined("SO_REUSEADDR")
     assert not sockcffi.constants.defined("NOT_A_CONSTANT")
+
+
+def test_optional_methods_are_the_modules_functions_from_first_lookup():
+    got = run_child("""
+import json, sys
+import sockcffi
+home = {"recvmmsg": "batch", "sendmmsg": "batch", "sendmsg_afalg": "afalg"}
+s = sockcffi.socket(sockcffi.AF_INET, sockcffi.SOCK_DGRAM)
+checks = {}
+for name in [n for n in home if n in dir(sockcffi.socket)]:
+    bound = getattr(s, name)            # the first lookup loads the module
+    function = getattr(sys.modules["sockcffi." + home[name]], name)
+    checks[name] = [bound.__func__ is function,
+                    getattr(sockcffi.SocketType, name) is function]
+checks["absent"] = [n for n in home if not hasattr(s, n)]
+s.close()
+print(json.dumps(checks))
+""")
+    absent = got.pop("absent")
+    assert set(got) | set(absent) == {"recvmmsg", "sendmmsg", "sendmsg_afalg"}
+    assert all(all(v) for v in got.values()), got
