@@ -37,13 +37,12 @@ from warnings import warn as _warn
 
 from . import _buffers
 from . import addresses as _addresses
-from . import afalg as _afalg
 from ._args import (c_int, exact_int, fd as _fd_arg, readable_buffer,
                     release, socket_fd, ssize, writable_buffer)
-from ._binding import ffi, lib
+from ._binding import HAVE_AFALG, HAVE_MMSG, ffi, lib
+from ._firstuse import LoadedOnFirstUse
 from ._socketmsg import MessageCalls
 from ._socketopts import OptionCalls
-from .batch import attach as _attach_batch_calls
 from .errors import from_errno, timeout as _timeout_error
 from .timeouts import getdefaulttimeout, parse_timeout
 from .waiting import CONNECT, READ, WRITE, wait
@@ -814,6 +813,12 @@ class SocketType(MessageCalls, OptionCalls):
 
 
 SocketType.__module__ = "sockcffi"
-_attach_batch_calls(SocketType)     # recvmmsg/sendmmsg, where libc has them
-if _afalg.AVAILABLE:                # sendmsg_afalg, where AF_ALG is built
-    SocketType.sendmsg_afalg = _afalg.sendmsg_afalg
+# The optional methods; their modules are imported on first use.
+if HAVE_MMSG:                       # recvmmsg/sendmmsg, where libc has them
+    SocketType.recvmmsg = LoadedOnFirstUse(SocketType, "sockcffi.batch",
+                                           "recvmmsg")
+    SocketType.sendmmsg = LoadedOnFirstUse(SocketType, "sockcffi.batch",
+                                           "sendmmsg")
+if HAVE_AFALG:                      # sendmsg_afalg, where AF_ALG is built
+    SocketType.sendmsg_afalg = LoadedOnFirstUse(SocketType, "sockcffi.afalg",
+                                                "sendmsg_afalg")

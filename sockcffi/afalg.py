@@ -9,10 +9,9 @@ as a contiguous bytes-like object (an explicit None is refused for both,
 although they are optional), and ``flags`` as any C int.
 """
 from ._args import C_INT_MAX, c_int
-from ._binding import FEATURES, ffi, lib
+from ._binding import HAVE_AFALG, ffi, lib
 
-AVAILABLE = ("alg" in FEATURES and hasattr(lib, "AF_ALG")
-             and hasattr(lib, "ALG_SET_OP"))
+AVAILABLE = HAVE_AFALG
 
 if AVAILABLE:
     _AF_ALG = lib.AF_ALG

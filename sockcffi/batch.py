@@ -1,8 +1,9 @@
 """Batched datagram I/O: ``recvmmsg`` and ``sendmmsg``.
 
-Both take the socket object first; :func:`attach` makes them methods of
-the socket class where the C library has the calls (like the stdlib's
-optional methods, they are absent elsewhere).
+Both take the socket object first; they are methods of the socket class
+where the C library has the calls (like the stdlib's optional methods, they
+are absent elsewhere), and this module is imported on their first use
+(sockcffi/_socketobject.py).
 
 ``recvmmsg(count, bufsize, ancbufsize=0, flags=0)`` returns up to ``count``
 ``(data, ancdata, msg_flags, address)`` tuples, each what ``recvmsg`` would
@@ -34,9 +35,8 @@ from .ancillary import (MALFORMED, build_control, close_received_fds,
 from .errors import from_errno
 from .waiting import READ, WRITE, wait
 
-__all__ = ["recvmmsg", "sendmmsg", "attach"]
+__all__ = ["recvmmsg", "sendmmsg"]
 
-_HAVE = bool(getattr(lib, "sockcffi_have_mmsg", lambda: 0)())
 _MAX_BATCH = 1024           # UIO_MAXIOV: the kernel takes no more a call
 _SOCKLEN_LIMIT = 0x7fffffff
 _new_raw = ffi.new_allocator(should_clear_after_alloc=False)
@@ -430,14 +430,3 @@ def _items_as_bytes(ancdata):
         level, kind, data = item
         out.append((level, kind, _bytes_of(data)))
     return out
-
-
-# --- the methods -------------------------------------------------------------
-
-def attach(cls):
-    """Give ``cls`` (the socket class) recvmmsg() and sendmmsg() where the
-    C library has them."""
-    if not _HAVE:
-        return
-    cls.recvmmsg = recvmmsg
-    cls.sendmmsg = sendmmsg

@@ -13,56 +13,97 @@ answers questions about them::
     ...                                   levels=["SOL_SOCKET"])]
     ['SO_REUSEADDR', 'SO_REUSEPORT']
 """
-from collections import namedtuple
-
 from ._binding import ffi, lib
 
-# name, value, group; level: the getsockopt level of an option, else None;
-# header: the file that defines it ('' for compat entries); via: the
-# catalogue header that brought it in; source: 'header', 'alias', 'compat'.
-# (collections.namedtuple, not typing.NamedTuple: importing typing would
-# double the package's import time.)
-Constant = namedtuple("Constant",
-                      "name value group level header via source")
-
-# What the build's probe found: one tab-separated line per constant (see
-# gen/templates/source.c.j2), sorted by name.
-_LINES = ffi.string(lib.sockcffi_found_constants()).decode(
-    "ascii").splitlines()
+# The names, sorted: all ``import sockcffi`` needs to know its attributes
+# (see gen/templates/source.c.j2).
+_NAMES = ffi.string(lib.sockcffi_constant_names()).decode("ascii").split()
+_NAME_SET = set(_NAMES)
+# What the build's probe found, one tab-separated line per constant in the
+# same order, with the fields of ``Constant`` but its value: read when the
+# records are first asked for.
+_text = None
 
 _records = None
+_record_class = None
+
+
+def _constant_class():
+    # Made on first use: it needs collections, which ``import sockcffi``
+    # otherwise does without on PyPy.  (collections.namedtuple, not
+    # typing.NamedTuple: importing typing would double the import time.)
+    global _record_class
+    if _record_class is None:
+        from collections import namedtuple
+        # name, value, group; level: the getsockopt level of an option,
+        # else None; header: the file that defines it ('' for compat
+        # entries); via: the catalogue header that brought it in; source:
+        # 'header', 'alias', 'compat'.
+        _record_class = namedtuple("Constant",
+                                   "name value group level header via source")
+        _record_class.__module__ = __name__
+    return _record_class
+
+
+def __getattr__(name):
+    if name == "Constant":      # the record class, ``constants.Constant``
+        return _constant_class()
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
+def __dir__():
+    return sorted(set(globals()) | {"Constant"})
+
+
+def _lines():
+    global _text
+    if _text is None:
+        _text = ffi.string(lib.sockcffi_found_constants()).decode("ascii")
+    return _text.splitlines()
 
 
 def _parse(line):
     name, group, level, header, via, source = line.split("\t")
-    return Constant(name, getattr(lib, name), group, level or None, header,
-                    via, source)
+    return _constant_class()(name, getattr(lib, name), group, level or None,
+                             header, via, source)
 
 
 def records():
     """All constants by name, as ``Constant`` records (built on first use)."""
     global _records
     if _records is None:
-        _records = {r.name: r for r in map(_parse, _LINES)}
+        _records = {r.name: r for r in map(_parse, _lines())}
     return _records
 
 
 def names():
     """The constant names, sorted."""
-    return [line[:line.index("\t")] for line in _LINES]
+    return list(_NAMES)
+
+
+def defined(name):
+    """Whether this build has the constant ``name``."""
+    return name in _NAME_SET
+
+
+def value(name):
+    """The value of the constant ``name``; KeyError if this build has none."""
+    if name not in _NAME_SET:
+        raise KeyError(name)
+    return getattr(lib, name)
 
 
 def values():
     """{name: value} for every constant, without building the records."""
-    return {name: getattr(lib, name) for name in names()}
+    return {name: getattr(lib, name) for name in _NAMES}
 
 
 def with_prefix(prefix):
-    """The records of the names starting with ``prefix`` (cheap: only those
-    lines are parsed, which keeps the enums off the import-time budget)."""
+    """The records of the names starting with ``prefix`` (only those lines
+    are parsed when the records are not built yet)."""
     if _records is not None:
         return [r for r in _records.values() if r.name.startswith(prefix)]
-    return [_parse(line) for line in _LINES if line.startswith(prefix)]
+    return [_parse(line) for line in _lines() if line.startswith(prefix)]
 
 
 def lookup(name):

@@ -33,28 +33,46 @@ _SPECS = (
 )
 
 
-def _members(records, anchor):
-    if _stdlib_socket is not None:
-        def member(c):
-            return hasattr(_stdlib_socket, c.name)
-    else:
-        header = records[anchor].header
+def _stdlib_members():
+    """{prefix: [(name, value)]}: the names the stdlib's _socket has for
+    each enum's prefix that this build defines.  One walk over _socket's
+    few hundred names, not one over this build's thousand-odd constants
+    per enum: on PyPy, cold loops are what import time is made of."""
+    found = {prefix: [] for _, _, prefix, _ in _SPECS}
+    for name in dir(_stdlib_socket):
+        members = found.get(name[:name.find("_") + 1])
+        if members is not None and name.isupper() and constants.defined(name):
+            members.append((name, constants.value(name)))
+    return found
 
-        def member(c):
-            return c.header == header
-    chosen = sorted((c.value, c.name in _SYNONYMS, c.name)
-                    for c in records.values()
-                    if c.name.isupper() and member(c))
+
+def _header_members(prefix, anchor):
+    """Without _socket: the constants of ``prefix`` defined in the header
+    that defines ``anchor``."""
+    records = {c.name: c for c in constants.with_prefix(prefix)}
+    header = records[anchor].header
+    return [(c.name, c.value) for c in records.values()
+            if c.name.isupper() and c.header == header]
+
+
+def _canonical_first(members):
+    # By value, the POSIX name before a legacy synonym of the same value.
+    chosen = sorted((value, name in _SYNONYMS, name)
+                    for name, value in members)
     return [(name, value) for value, _, name in chosen]
 
 
 def _build():
     made = {}
+    stdlib = _stdlib_members() if _stdlib_socket is not None else None
     for name, base, prefix, anchor in _SPECS:
-        records = {c.name: c for c in constants.with_prefix(prefix)}
-        if anchor in records:
-            made[name] = base(name, _members(records, anchor),
-                              module="sockcffi")
+        if not constants.defined(anchor):
+            continue
+        if stdlib is not None:
+            members = stdlib[prefix]
+        else:
+            members = _header_members(prefix, anchor)
+        made[name] = base(name, _canonical_first(members), module="sockcffi")
     return made
 
 

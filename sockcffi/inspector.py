@@ -190,10 +190,13 @@ STDLIB_IGNORED_PREFIXES = ("SSL_ERROR_",)
 def _stdlib_constants():
     """The uppercase integer constants of the stdlib socket module."""
     import socket
-    return {name: int(value) for name, value in vars(socket).items()
-            if name.isupper() and not name.startswith("_")
-            and not name.startswith(STDLIB_IGNORED_PREFIXES)
-            and isinstance(value, int) and not isinstance(value, bool)}
+    # dir(), not vars(): once patched, ``socket`` is sockcffi, whose header
+    # constants are bound on first use.
+    values = {name: getattr(socket, name) for name in dir(socket)
+              if name.isupper() and not name.startswith("_")
+              and not name.startswith(STDLIB_IGNORED_PREFIXES)}
+    return {name: int(value) for name, value in values.items()
+            if isinstance(value, int) and not isinstance(value, bool)}
 
 
 def _package():

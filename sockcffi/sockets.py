@@ -15,7 +15,6 @@ import os
 import sys
 from time import monotonic
 
-from . import interop as _interop
 from ._binding import ffi, lib
 from ._socketobject import SocketType, dup
 from .timeouts import getdefaulttimeout
@@ -23,12 +22,11 @@ from ._args import c_int
 from .ancillary import CMSG_LEN
 from .enums import AddressFamily, SocketKind, intenum_converter
 from .errors import error, from_errno
-from .socketio import SocketIO
 from .waiting import WRITE, wait
 
 __all__ = [
     "socket", "socketpair", "fromfd", "create_connection", "create_server",
-    "has_dualstack_ipv6", "send_fds", "recv_fds", "SocketIO",
+    "has_dualstack_ipv6", "send_fds", "recv_fds",
     "_GLOBAL_DEFAULT_TIMEOUT", "_GiveupOnSendfile", "_LOCALHOST",
     "_LOCALHOST_V6",
 ]
@@ -161,6 +159,7 @@ class socket(SocketType):
         writing = "w" in mode
         reading = "r" in mode or not writing
         binary = "b" in mode
+        from .socketio import SocketIO      # loaded on first use
         raw = SocketIO(self, ("r" if reading else "")
                        + ("w" if writing else ""))
         self._io_refs += 1
@@ -328,8 +327,27 @@ class socket(SocketType):
         self._closed = True
         return SocketType.detach(self)
 
-    from_stdlib = classmethod(_interop.from_stdlib)    # sockcffi.interop
-    to_stdlib = _interop.to_stdlib
+    # sockcffi.interop, loaded on first use.
+    @classmethod
+    def from_stdlib(cls, sock):
+        """from_stdlib(sock) -> socket object
+
+        A sockcffi socket taking over the descriptor of the stdlib socket
+        object ``sock`` (which is detached: it is closed, its descriptor is
+        not), with the same family, type, protocol and timeout.
+        """
+        from .interop import from_stdlib
+        return from_stdlib(cls, sock)
+
+    def to_stdlib(self):
+        """to_stdlib() -> stdlib socket object
+
+        A stdlib ``socket.socket`` taking over this socket's descriptor
+        (this object is detached), with the same family, type, protocol and
+        timeout.
+        """
+        from .interop import to_stdlib
+        return to_stdlib(self)
 
     def get_inheritable(self):
         """Get the inheritable flag of the socket"""

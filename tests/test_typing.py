@@ -57,8 +57,10 @@ def _members(body):
 
 
 def _public_runtime_names():
-    return {n for n, v in vars(sockcffi).items()
-            if not n.startswith("_") and not isinstance(v, types.ModuleType)
+    # dir(), not vars(): header constants are bound on first use.
+    return {n for n in dir(sockcffi)
+            if not n.startswith("_")
+            and not isinstance(getattr(sockcffi, n), types.ModuleType)
             and n not in ("EAGAIN", "EBADF", "EWOULDBLOCK")} | {"constants"}
 
 
