@@ -19,6 +19,9 @@ _OPT_FAILED = lib.SOCKCFFI_OPT_FAILED
 _AF_VSOCK = getattr(lib, "AF_VSOCK", None)
 _INT_SIZE = ffi.sizeof("int")
 _ULL_SIZE = ffi.sizeof("unsigned long long")
+# The default buffer length: ``buflen is _NO_BUFLEN`` holds for a plain 0
+# only (never for an int subclass, whose comparisons may lie).
+_NO_BUFLEN = 0
 
 
 class OptionCalls:
@@ -32,6 +35,14 @@ class OptionCalls:
         An integer option, or with ``buffersize`` the raw option bytes
         (at most ``buffersize`` of them).
         """
+        # The usual call -- plain int level and option, no buffer length --
+        # is one C call, with no allocation; cffi range-checks the ints.
+        if (buflen is _NO_BUFLEN and level.__class__ is int
+                and option.__class__ is int and self._family != _AF_VSOCK):
+            value = _c_getsockopt_int(self._fd, level, option)
+            if value == _OPT_FAILED:
+                raise from_errno()
+            return value
         if level.__class__ is not int:
             level = c_int(level)
         if option.__class__ is not int:
