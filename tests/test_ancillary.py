@@ -316,3 +316,52 @@ def test_sendmsg_generators_and_arrays(mod):
         assert a.sendmsg([MSG], [], 0, None) == len(MSG)
         assert b.recv(20) == MSG
         assert a.sendmsg([]) == 0
+
+
+# --- message kits shared between threads -------------------------------------
+
+def test_threads_never_share_a_message_kit():
+    """recvmsg()/sendmsg() take their header, address room and control
+    buffer from one pool (sockcffi._buffers) and run with the interpreter
+    lock released: threads passing descriptors and data at the same time
+    each get their own message back, control data and sender included."""
+    import threading
+
+    rounds, workers = 300, 4
+    failures = []
+
+    def worker(index):
+        a, b = sockcffi.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        a.settimeout(10)
+        b.settimeout(10)
+        r, w = os.pipe()
+        expected = os.fstat(r).st_ino
+        try:
+            for i in range(rounds):
+                payload = b"%d:%d" % (index, i)
+                a.sendmsg([payload], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                       array.array("i", [r]))])
+                data, anc, flags, _ = b.recvmsg(64, socket.CMSG_SPACE(INT))
+                got = [fd for level, kind, raw in anc
+                       for fd in array.array("i", raw)]
+                inodes = [os.fstat(fd).st_ino for fd in got]
+                close_all(got)
+                if data != payload or inodes != [expected] or flags:
+                    failures.append((index, i, data, inodes, flags))
+                    return
+        except Exception as e:            # reported below, not lost
+            failures.append((index, repr(e)))
+        finally:
+            a.close()
+            b.close()
+            os.close(r)
+            os.close(w)
+
+    threads = [threading.Thread(target=worker, args=(k,))
+               for k in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads)
+    assert failures == []
