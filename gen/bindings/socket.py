@@ -160,15 +160,18 @@ struct sockcffi_msg {
 
 static size_t sockcffi_cmsg_walk(void *, size_t, long long *, size_t);
 
-static ssize_t sockcffi_recvmsg(int fd, struct sockcffi_msg *m, void *buf,
-                                size_t len, struct iovec *iov, size_t iovlen,
-                                void *control, size_t controllen, int flags)
+/* The header of m for one call: the iovec array iov, or (iov == NULL) the
+   one buffer buf/len through m's own iovec; the control buffer control,
+   or (control == NULL) m's own.  -1 with errno set if m's own control
+   buffer is too small. */
+static int sockcffi_msg_setup(struct sockcffi_msg *m, const void *buf,
+                              size_t len, struct iovec *iov, size_t iovlen,
+                              void *name, socklen_t namelen,
+                              const void *control, size_t controllen)
 {
-    ssize_t n;
-    size_t got = 0, items = 0;
     memset(&m->hdr, 0, sizeof(m->hdr));
     if (iov == NULL) {
-        m->iov.iov_base = buf;
+        m->iov.iov_base = (void *)(uintptr_t)buf;
         m->iov.iov_len = len;
         iov = &m->iov;
         iovlen = 1;
@@ -180,12 +183,24 @@ static ssize_t sockcffi_recvmsg(int fd, struct sockcffi_msg *m, void *buf,
         }
         control = m->control;
     }
-    m->hdr.msg_name = &m->name;
-    m->hdr.msg_namelen = sizeof(m->name);
+    m->hdr.msg_name = name;
+    m->hdr.msg_namelen = namelen;
     m->hdr.msg_iov = iov;
     m->hdr.msg_iovlen = iovlen;
-    m->hdr.msg_control = controllen ? control : NULL;
+    m->hdr.msg_control = controllen ? (void *)(uintptr_t)control : NULL;
     m->hdr.msg_controllen = controllen;
+    return 0;
+}
+
+static ssize_t sockcffi_recvmsg(int fd, struct sockcffi_msg *m, void *buf,
+                                size_t len, struct iovec *iov, size_t iovlen,
+                                void *control, size_t controllen, int flags)
+{
+    ssize_t n;
+    size_t got = 0, items = 0;
+    if (sockcffi_msg_setup(m, buf, len, iov, iovlen, &m->name,
+                           sizeof(m->name), control, controllen) < 0)
+        return -1;
     n = recvmsg(fd, &m->hdr, flags);
     memset(m->info, 0, sizeof(m->info));
     if (n < 0)
@@ -199,7 +214,7 @@ static ssize_t sockcffi_recvmsg(int fd, struct sockcffi_msg *m, void *buf,
     m->info[2] = (long long)got;
     if (got) {
         long long walk[1 + 4 * (SOCKCFFI_MSG_ITEMS + 1)];
-        items = sockcffi_cmsg_walk(control, got, walk,
+        items = sockcffi_cmsg_walk(m->hdr.msg_control, got, walk,
                                    SOCKCFFI_MSG_ITEMS + 1);
         if (items > SOCKCFFI_MSG_ITEMS) {
             m->info[3] = -1;
@@ -219,26 +234,10 @@ static ssize_t sockcffi_sendmsg(int fd, struct sockcffi_msg *m,
                                 const void *control, size_t controllen,
                                 int flags)
 {
-    memset(&m->hdr, 0, sizeof(m->hdr));
-    if (iov == NULL) {
-        m->iov.iov_base = (void *)(uintptr_t)buf;
-        m->iov.iov_len = len;
-        iov = &m->iov;
-        iovlen = 1;
-    }
-    if (control == NULL && controllen) {
-        if (controllen > sizeof(m->control)) {
-            errno = EINVAL;
-            return -1;
-        }
-        control = m->control;
-    }
-    m->hdr.msg_name = (void *)(uintptr_t)name;
-    m->hdr.msg_namelen = namelen;
-    m->hdr.msg_iov = iov;
-    m->hdr.msg_iovlen = iovlen;
-    m->hdr.msg_control = (void *)(uintptr_t)control;
-    m->hdr.msg_controllen = controllen;
+    if (sockcffi_msg_setup(m, buf, len, iov, iovlen,
+                           (void *)(uintptr_t)name, namelen, control,
+                           controllen) < 0)
+        return -1;
     return sendmsg(fd, &m->hdr, flags);
 }
 
