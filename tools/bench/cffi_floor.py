@@ -12,7 +12,9 @@ The gap between "bare cffi calls" and the C floor (or, for the pure
 functions, the stdlib's whole call) is the cost of calling out of Python
 (cffi's argument conversion, releasing and retaking the GIL, saving errno);
 the gap between "sockcffi methods" and "bare cffi calls" is sockcffi's own
-Python layer.
+Python layer.  For inet_pton_ntop an "unchecked layer" row shows the
+thinnest Python functions over the same calls (no argument checks, a
+shared buffer): what being Python functions costs before any check.
 """
 import argparse
 import array
@@ -127,6 +129,40 @@ def bare_inet(count):
     return elapsed / count / 4
 
 
+class _UncheckedInet:
+    """inet_pton/inet_ntop as thin as a Python layer over the same C calls
+    can be: no argument checks, no error paths, one shared output buffer
+    (unsafe across threads).  For measurement only: what any binding of
+    these calls pays for being Python functions at all."""
+
+    AF_INET, AF_INET6 = int(stdlib_socket.AF_INET), \
+        int(stdlib_socket.AF_INET6)
+
+    def __init__(self):
+        pton4, pton6, ntop6 = lib.sockcffi_pton4, lib.sockcffi_pton6, \
+            lib.sockcffi_ntop6
+        unpack, join = ffi.unpack, ".".join
+        octets = tuple(str(i) for i in range(256))
+        packed = ffi.new("char[16]")
+        wide = ffi.new("wchar_t[]", lib.INET6_ADDRSTRLEN)
+        af4 = self.AF_INET
+
+        def inet_pton(family, text):
+            data = text.encode()
+            if family == af4:
+                return pton4(data, len(data)).to_bytes(4, "big")
+            pton6(data, len(data), packed)
+            return unpack(packed, 16)
+
+        def inet_ntop(family, b):
+            if family == af4:
+                return join([octets[b[0]], octets[b[1]], octets[b[2]],
+                             octets[b[3]]])
+            return unpack(wide, ntop6(b, wide))
+
+        self.inet_pton, self.inet_ntop = inet_pton, inet_ntop
+
+
 SPLITS = {
     # workload: (bare calls, unit scale, unit)
     "pingpong": (bare_pingpong, 1e6, "us/round"),
@@ -140,9 +176,12 @@ def split(name, rounds):
     bare, scale, unit = SPLITS[name]
     func, size, _, floor_name = workloads.WORKLOADS[name]
     rounds = rounds or size
-    cases = [("bare cffi calls", bare),
-             ("sockcffi methods", lambda n: func(sockcffi, n)),
-             ("stdlib methods", lambda n: func(stdlib_socket, n))]
+    cases = [("bare cffi calls", bare)]
+    if name == "inet_pton_ntop":
+        unchecked = _UncheckedInet()
+        cases.append(("unchecked layer", lambda n: func(unchecked, n)))
+    cases += [("sockcffi methods", lambda n: func(sockcffi, n)),
+              ("stdlib methods", lambda n: func(stdlib_socket, n))]
     for _, f in cases:                       # warm-up (PyPy's JIT)
         f(max(1, rounds // 10))
     results = {label: [] for label, _ in cases}
