@@ -7,6 +7,11 @@ call ends; the data copied out is bounded by the buffer this call
 allocated (``MSG_TRUNC`` reports more); the control buffer is parsed only
 as far as this call allocated it, and descriptors received in it are
 closed if anything fails after the kernel handed them over.
+
+The header is set up, and a received message's control data walked, by C
+helpers (``sockcffi_recvmsg``/``sockcffi_sendmsg``, gen/bindings/socket.py)
+on a pooled message kit (sockcffi._buffers): on CPython each cdata
+operation saved is worth more than the Python around it.
 """
 from warnings import warn as _warn
 
