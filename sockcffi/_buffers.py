@@ -30,7 +30,6 @@ LARGE_KEPT = 4
 MSG_KEPT = 16
 # Bytes of ancillary data a message kit holds itself.
 MSG_CONTROL = lib.SOCKCFFI_MSG_CONTROL
-MSG_INFO = lib.SOCKCFFI_MSG_INFO
 
 small_pool = []
 large_pool = []

@@ -40,11 +40,6 @@ _take_buffer = _buffers.take_buffer
 _give_back = _buffers.give_back
 _MSG_CONTROL = _buffers.MSG_CONTROL
 _POOLED = _buffers.POOLED
-_SMALL = _buffers.SMALL
-_small_pool = _buffers.small_pool
-_small_pop = _buffers.small_pool.pop
-_small_push = _buffers.small_pool.append
-_MSG_TRUNC = getattr(lib, "MSG_TRUNC", 0)
 _ANCBUF_MAX = 0x7fffffff
 # sendmsg()'s default ancdata: the call skips building control data.
 _NO_ANCDATA = ()
@@ -94,22 +89,12 @@ class MessageCalls:
             ancbufsize = ssize(ancbufsize)
         if flags is not _NO_FLAGS:
             flags = c_int(flags)
-        if 0 < bufsize <= _SMALL and not flags & _MSG_TRUNC:
-            try:                # the small pool, as _take_buffer would
-                buf = _small_pop()
-            except IndexError:
-                buf = _new_raw(_CHARS, _SMALL)
-            pool = _small_pool
-        else:
-            buf, pool = _take_buffer(bufsize, flags,
-                                     "negative buffer size in recvmsg()")
+        buf, pool = _take_buffer(bufsize, flags,
+                                 "negative buffer size in recvmsg()")
         n, ancdata, msg_flags, address = self._recvmsg(
             buf, bufsize, _NULL, 0, ancbufsize, flags)
         data = _unpack(buf, n if n <= bufsize else bufsize)
-        if pool is _small_pool:
-            _small_push(buf)
-        else:
-            _give_back(buf, pool)
+        _give_back(buf, pool)
         return data, ancdata, msg_flags, address
 
     def recvmsg_into(self, buffers, ancbufsize=0, flags=0):

@@ -49,7 +49,7 @@ from .waiting import CONNECT, READ, WRITE, wait
 
 __all__ = ["SocketType", "dup", "close"]
 
-_new_raw = ffi.new_allocator(should_clear_after_alloc=False)
+_new_raw = _buffers.new_raw
 _unpack = ffi.unpack
 
 # The hot system calls, bound once (a global load instead of a lookup on

@@ -18,6 +18,7 @@ operations per item.
 """
 import os
 
+from . import _buffers
 from ._args import C_INT_MAX as _C_INT_MAX
 from ._args import c_int, exact_int, readable_buffer, release
 from ._binding import ffi, lib
@@ -40,12 +41,12 @@ _CHARS = ffi.typeof("char[]")
 _CHAR_P = ffi.typeof("char *")
 _INT_P = ffi.typeof("int *")
 _LONGS = ffi.typeof("long long[]")
-_new_raw = ffi.new_allocator(should_clear_after_alloc=False)
+_new_raw = _buffers.new_raw
 _unpack = ffi.unpack
 _cmsg_walk = lib.sockcffi_cmsg_walk
 _cmsg_put = lib.sockcffi_cmsg_put
 _NULL = ffi.NULL
-_MSG_CONTROL = lib.SOCKCFFI_MSG_CONTROL
+_MSG_CONTROL = _buffers.MSG_CONTROL
 
 MALFORMED = "received malformed or improperly-truncated ancillary data"
 

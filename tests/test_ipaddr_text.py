@@ -11,6 +11,8 @@ import pytest
 import sockcffi
 from sockcffi._binding import ffi, lib
 
+from sockhelpers import outcome
+
 
 def libc_ntop6(packed):
     buf = ffi.new("char[]", lib.INET6_ADDRSTRLEN)
@@ -94,12 +96,8 @@ class LyingInt(int):
     (sockcffi.AF_INET6, "fe80::1"),
 ])
 def test_inet_pton_short_and_checked_paths_agree(family, text):
-    def outcome(func):
-        try:
-            return func(family, text)
-        except Exception as e:
-            return type(e)
-    assert outcome(sockcffi.inet_pton) == outcome(socket.inet_pton)
+    assert (outcome(sockcffi.inet_pton, family, text)
+            == outcome(socket.inet_pton, family, text))
 
 
 @pytest.mark.parametrize("family, packed", [
@@ -110,9 +108,5 @@ def test_inet_pton_short_and_checked_paths_agree(family, text):
     (socket.AF_INET, bytearray(b"\1\2\3\4")), (socket.AF_INET, "1234"),
 ])
 def test_inet_ntop_short_and_checked_paths_agree(family, packed):
-    def outcome(func):
-        try:
-            return func(family, packed)
-        except Exception as e:
-            return type(e)
-    assert outcome(sockcffi.inet_ntop) == outcome(socket.inet_ntop)
+    assert (outcome(sockcffi.inet_ntop, family, packed)
+            == outcome(socket.inet_ntop, family, packed))

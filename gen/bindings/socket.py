@@ -31,8 +31,6 @@ struct cmsghdr {
    one reusable allocation: the header, the iovec of a single buffer, room
    for the peer's address, the results of a receive as one array, and a
    control buffer for the common small ancillary data. */
-#define SOCKCFFI_MSG_ITEMS ...
-#define SOCKCFFI_MSG_INFO ...
 #define SOCKCFFI_MSG_CONTROL ...
 struct sockcffi_msg {
     struct msghdr hdr;
@@ -112,8 +110,6 @@ size_t sockcffi_cmsg_put(void *, size_t, int, int, const void *, size_t);
 /* CMSG_* are macros; these wrap them (see CUSTOMIZATIONS). */
 size_t sockcffi_cmsg_len(size_t);
 size_t sockcffi_cmsg_space(size_t);
-struct cmsghdr *sockcffi_cmsg_firsthdr(struct msghdr *);
-struct cmsghdr *sockcffi_cmsg_nxthdr(struct msghdr *, struct cmsghdr *);
 unsigned char *sockcffi_cmsg_data(struct cmsghdr *);
 """
 
@@ -300,11 +296,6 @@ static size_t sockcffi_cmsg_put(void *control, size_t offset, int level,
 
 static size_t sockcffi_cmsg_len(size_t n) { return CMSG_LEN(n); }
 static size_t sockcffi_cmsg_space(size_t n) { return CMSG_SPACE(n); }
-static struct cmsghdr *sockcffi_cmsg_firsthdr(struct msghdr *m)
-{ return CMSG_FIRSTHDR(m); }
-static struct cmsghdr *sockcffi_cmsg_nxthdr(struct msghdr *m,
-                                            struct cmsghdr *c)
-{ return CMSG_NXTHDR(m, c); }
 static unsigned char *sockcffi_cmsg_data(struct cmsghdr *c)
 { return CMSG_DATA(c); }
 """
