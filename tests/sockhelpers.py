@@ -1,6 +1,9 @@
 """Shared helpers for the socket-object tests (not a test module)."""
 import os
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
 
 import sockcffi
@@ -74,3 +77,27 @@ def refused_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def run_python(argv, timeout, **kwargs):
+    """Run this interpreter with ``argv`` in a fresh, empty working folder
+    of its own (removed afterwards), stdout and stderr captured as text.
+
+    The folder keeps whatever the child makes relative to its cwd away from
+    the repository, ``/`` and other tests, and keeps the source tree off
+    ``sys.path`` so the child imports the installed sockcffi."""
+    with tempfile.TemporaryDirectory(prefix="sockcffi-child-") as cwd:
+        kwargs.setdefault("stdout", subprocess.PIPE)
+        kwargs.setdefault("stderr", subprocess.PIPE)
+        return subprocess.run([sys.executable] + list(argv), cwd=cwd,
+                              universal_newlines=True, timeout=timeout,
+                              **kwargs)
+
+
+def run_child_ok(code, timeout):
+    """Run ``code`` in a child (see run_python); it must exit 0 having
+    printed CHILD-OK last.  Returns its combined output."""
+    proc = run_python(["-c", code + "\nprint('CHILD-OK')\n"], timeout,
+                      stderr=subprocess.STDOUT)
+    assert proc.returncode == 0 and "CHILD-OK" in proc.stdout, proc.stdout
+    return proc.stdout

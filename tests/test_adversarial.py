@@ -42,11 +42,11 @@ def report(tmp_path_factory):
             pytest.skip("no CPython on PATH to give the reference outcomes")
         reference = str(work / "reference.json")
         subprocess.run([cpython, TOOL, "--make-reference", reference],
-                       check=True, timeout=600, cwd="/")
+                       check=True, timeout=600, cwd=str(work))
         argv += ["--reference", reference]
     run = subprocess.run(argv, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, universal_newlines=True,
-                         timeout=1200, cwd="/")
+                         timeout=1200, cwd=str(work))
     print(run.stdout)
     with open(work / "report.json") as f:
         data = json.load(f)
@@ -75,7 +75,8 @@ def test_every_class_ran(report):
 def test_rss_flat_across_hot_calls(tmp_path):
     out = tmp_path / "rss.json"
     subprocess.run([sys.executable, TOOL, "--rss", "--iterations", "20000",
-                    "--json", str(out)], check=True, timeout=600, cwd="/")
+                    "--json", str(out)], check=True, timeout=600,
+                   cwd=str(tmp_path))
     with open(out) as f:
         results = json.load(f)
     assert len(results) >= 9

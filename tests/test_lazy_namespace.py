@@ -7,17 +7,14 @@ import *`` answer before that as they do after everything is loaded, and
 that the import leaves the deferred parts unloaded.
 """
 import json
-import subprocess
-import sys
 import textwrap
+
+from sockhelpers import run_python
 
 
 def run_child(body):
     """Run ``body`` in a fresh interpreter; the JSON it prints last."""
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(body)],
-                          cwd="/", stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True,
-                          timeout=120)
+    proc = run_python(["-c", textwrap.dedent(body)], timeout=120)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.splitlines()[-1])
 

@@ -2,9 +2,9 @@
 checksummed data both ways, a 1 kHz signal storm during every blocking
 call, descriptor exhaustion, peer resets and fork().  Each runs in a child
 process with sockcffi as the socket module."""
-import subprocess
-import sys
 import textwrap
+
+from sockhelpers import run_child_ok
 
 PRELUDE = textwrap.dedent("""
     import errno, hashlib, os, resource, signal, sys, threading, time
@@ -14,12 +14,7 @@ PRELUDE = textwrap.dedent("""
 
 
 def run_child(body, timeout=300):
-    code = PRELUDE + textwrap.dedent(body) + "\nprint('CHILD-OK')\n"
-    proc = subprocess.run([sys.executable, "-c", code], cwd="/",
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, timeout=timeout)
-    assert proc.returncode == 0 and "CHILD-OK" in proc.stdout, proc.stdout
-    return proc.stdout
+    return run_child_ok(PRELUDE + textwrap.dedent(body), timeout)
 
 
 def test_200_clients_1mib_each_way_sha256():

@@ -2,11 +2,10 @@
 (a crash is a failure, not a lost test run) and checked against the
 stdlib's behaviour: an exception of the stdlib's class, or a result bounded
 by the caller's buffer, never another connection's bytes."""
-import subprocess
-import sys
 import textwrap
 
 import pytest
+from sockhelpers import run_child_ok
 
 PRELUDE = textwrap.dedent("""
     import errno, os, socket as stdlib, sys, threading, time
@@ -35,11 +34,7 @@ PRELUDE = textwrap.dedent("""
 
 
 def run_child(body, timeout=60):
-    code = PRELUDE + textwrap.dedent(body) + "\nprint('CHILD-OK')\n"
-    proc = subprocess.run([sys.executable, "-c", code], cwd="/",
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, timeout=timeout)
-    assert proc.returncode == 0 and "CHILD-OK" in proc.stdout, proc.stdout
+    return run_child_ok(PRELUDE + textwrap.dedent(body), timeout)
 
 
 def test_msg_trunc_copies_only_this_calls_bytes():

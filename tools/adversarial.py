@@ -56,6 +56,7 @@ import signal
 import socket as stdlib
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -540,13 +541,27 @@ def buffer_cases():
             s.close()
 
     def abstract(data):
-        # An abstract AF_UNIX name (nothing on disk), unique per run, of the
-        # same hostile type.
+        # The same hostile value as an abstract AF_UNIX name (nothing on
+        # disk), unique to this process, so that neither module's bind
+        # leaves a file or finds one the other made.  Every buffer type
+        # keeps its shape: offset, read-only-ness, (non-)contiguity.
         tag = "\0sockcffi-adv-%d-" % os.getpid()
-        if isinstance(data, (bytes, bytearray)):
-            return type(data)(tag.encode() + bytes(data))
         if isinstance(data, str):
             return type(data)(tag + data)
+        if isinstance(data, (bytes, bytearray)):
+            return type(data)(tag.encode() + bytes(data))
+        if isinstance(data, array.array):
+            named = array.array(data.typecode)
+            named.frombytes(tag.encode() + data.tobytes())
+            return named
+        if isinstance(data, memoryview):
+            raw = tag.encode() + data.tobytes()
+            if not data.contiguous:
+                spread = bytearray(2 * len(raw))
+                spread[::2] = raw
+                return memoryview(spread)[::2]
+            base = b"#" + raw
+            return memoryview(base if data.readonly else bytearray(base))[1:]
         return data
 
     table = [
@@ -1107,8 +1122,13 @@ def run_side(side, names, python, args, log):
     while remaining:
         argv = [python, os.path.abspath(__file__), "--_child", side,
                 "--seed", str(args.seed)] + (["--long"] if args.long else [])
+        # Each child works in a fresh folder inside this run's own: a case
+        # that binds a relative AF_UNIX path (PyPy's socket does, for a str
+        # whose encode() lies) leaves it there, where no other child and no
+        # later run can trip over it.
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, cwd="/",
+                                stdout=subprocess.PIPE,
+                                cwd=tempfile.mkdtemp(dir=os.getcwd()),
                                 universal_newlines=True)
         proc.stdin.write("\n".join(remaining))
         proc.stdin.close()
@@ -1309,6 +1329,21 @@ def main(argv=None):
     p.add_argument("--_child", choices=("sockcffi", "stdlib"),
                    help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args._child:
+        # Already in the folder its parent made for it.
+        return _run(args)
+    for name in ("json", "reference", "make_reference"):
+        if getattr(args, name):
+            setattr(args, name, os.path.abspath(getattr(args, name)))
+    with tempfile.TemporaryDirectory(prefix="sockcffi-adversarial-") as work:
+        os.chdir(work)
+        try:
+            return _run(args)
+        finally:
+            os.chdir(os.path.dirname(work))
+
+
+def _run(args):
     if args.rss:
         results = rss_run(args.iterations)
         if args.json:

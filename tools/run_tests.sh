@@ -79,6 +79,27 @@ make_venv .venv-pypy "$PYPY"
 # The cross-target probe tests fail, rather than skip, without their
 # compilers: this script has just installed them.
 export SOCKCFFI_REQUIRE_CROSS=1
+# No __pycache__ written by the run itself: anything new in the repository
+# afterwards is a test's stray file (tools/stray_files.py).
+export PYTHONDONTWRITEBYTECODE=1
+repo=$PWD
+# pytest runs from an empty folder of its own, so the suite passes from any
+# working directory and a file made relative to it shows up.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/cwd"
+.venv-cpython/bin/python tools/stray_files.py snapshot "$work/state.json" \
+    --repo "$repo" --cwd "$work/cwd"
+# Test paths given on the command line are the repository's.
+args=() paths=0
+for arg in "$@"; do
+    if [[ $arg != -* && $arg != /* && -e "$repo/${arg%%::*}" ]]; then
+        arg=$repo/$arg
+    fi
+    [[ $arg == /* ]] && paths=1
+    args+=("$arg")
+done
+[ $paths = 1 ] || args+=("$repo/tests")
 status=0
 echo "== ruff check"
 .venv-cpython/bin/ruff check . || status=1
@@ -86,6 +107,10 @@ for venv in .venv-cpython .venv-pypy; do
     echo "== pytest under $venv"
     # The venv's pytest script (not 'python -m pytest', which puts the
     # source tree first on sys.path) tests the installed, compiled package.
-    "$venv/bin/pytest" "$@" || status=1
+    (cd "$work/cwd" && "$repo/$venv/bin/pytest" -c "$repo/pyproject.toml" \
+        --rootdir "$repo" "${args[@]}") || status=1
+    echo "== files left outside temporary folders"
+    .venv-cpython/bin/python tools/stray_files.py check "$work/state.json" \
+        || status=1
 done
 exit $status
