@@ -88,6 +88,8 @@ repo=$PWD
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/cwd"
+# hypothesis keeps its example database in the run's folder, not the cwd.
+export HYPOTHESIS_STORAGE_DIRECTORY=$work/hypothesis
 .venv-cpython/bin/python tools/stray_files.py snapshot "$work/state.json" \
     --repo "$repo" --cwd "$work/cwd"
 # Test paths given on the command line are the repository's.
@@ -102,7 +104,7 @@ done
 [ $paths = 1 ] || args+=("$repo/tests")
 status=0
 echo "== ruff check"
-.venv-cpython/bin/ruff check . || status=1
+.venv-cpython/bin/ruff check --no-cache . || status=1
 for venv in .venv-cpython .venv-pypy; do
     echo "== pytest under $venv"
     # The venv's pytest script (not 'python -m pytest', which puts the
