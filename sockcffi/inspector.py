@@ -595,9 +595,8 @@ def _matrix_columns(args):
     """The columns: the --target/--targets probed (all resolved before any
     is probed, so a bad one costs nothing), then the --dump files."""
     from . import matrix, targets
-    specs = list(args.target or ())
-    for group in args.targets or ():
-        specs += [t.strip() for t in group.split(",") if t.strip()]
+    specs = [t.strip() for given in args.targets or ()
+             for t in given.split(",") if t.strip()]
     if not specs and not args.dump:
         raise UsageError("matrix needs targets (--target, --targets) or "
                          "saved dumps (--dump)")
@@ -900,7 +899,8 @@ def build_parser():
         "one self-contained HTML page (no network, inline script; colour "
         "for rows that differ and absent cells, decimal and hex, the "
         "header on hover, a filter box also read from the URL fragment "
-        "#q=PATTERN&differing=1&missing=TARGET).  Exit status 1 when no row "
+        "#q=PATTERN&differing=1&values=1&missing=TARGET).  Exit status 1 "
+        "when no row "
         "is selected; 2 for an unknown target, a missing compiler (the "
         "message names the Debian package), an unreadable dump: one line, "
         "nothing written.\n\nrecords (--json): {\"name\", \"group\", "
@@ -916,12 +916,14 @@ def build_parser():
         "\"missing_on\".  A column's label is the target's triple, or a "
         "dump's file name when it names no target.",
         cmd_matrix, selection + [as_json])
+    # --target and --targets fill one list, in command-line order.
     p.add_argument("--target", "-t", action="append", metavar="TRIPLE",
+                   dest="targets",
                    help="a target to probe, as for 'probe' (repeatable): "
                         "native, musl, mips-linux-gnu, x86_64-w64-mingw32, "
                         "windows...")
     p.add_argument("--targets", action="append", metavar="T1,T2,...",
-                   help="several targets, comma-separated")
+                   dest="targets", help="several targets, comma-separated")
     p.add_argument("--dump", action="append", metavar="FILE.json",
                    help="a saved --json dump of 'constants' or 'probe' as a "
                         "column (repeatable)")

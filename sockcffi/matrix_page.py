@@ -6,17 +6,21 @@ opened offline.  Written with ``html.escape`` rather than a template
 engine: jinja2 is a build-time package, not one the installed tool has.
 
 What a reader gets: the rows that differ tinted, each value that is not
-the row's most common one marked, absent cells marked; decimal and hex in
+the row's most common one marked (and the row's name, with a not-equal
+sign), absent cells marked; decimal and hex in
 every cell; the header a value came from on hover (the page keeps each
 distinct header once and the script puts it in the cell's title); a filter
-box, "only differing" and "missing on" controls, also read from the URL's
-fragment (``#q=SO_REUSE*&differing=1&missing=TARGET``) so a link can carry
-a view; sticky column and row headings; a print style that keeps the
-colours and repeats the headings on every page.
+box, "only differing", "only different values" and "absent on" controls,
+also read from the URL's fragment
+(``#q=SO_REUSE*&differing=1&values=1&missing=TARGET``) so that a link
+carries a view; sticky column and row headings; a print style that keeps
+the colours and repeats the headings on every page.
 """
 import json
 from collections import Counter
 from html import escape
+
+from .matrix import short
 
 _STYLE = """
 :root { --absent: #fde2e1; --absent-ink: #a61b1b; --odd: #ffe9a8;
@@ -46,7 +50,7 @@ details.targets td, details.targets th { border: 1px solid var(--rule);
 table.matrix { border-collapse: separate; border-spacing: 0;
                font-variant-numeric: tabular-nums; }
 table.matrix th, table.matrix td { border-bottom: 1px solid var(--rule);
-    border-right: 1px solid var(--rule); padding: 2px 8px;
+    border-right: 1px solid var(--rule); padding: 2px 6px;
     white-space: nowrap; }
 table.matrix td { text-align: right; }
 table.matrix thead th { position: sticky; top: 0; z-index: 2;
@@ -63,12 +67,14 @@ table.matrix tr.g th { background: #e4e8ee; font-family: inherit;
     font-weight: 600; font-size: 14px; padding-top: 8px; }
 table.matrix tr.g th small { font-weight: normal; color: #4a5560; }
 table.matrix tr.d th, table.matrix tr.d td { background: var(--differs); }
-table.matrix tr.d th::after { content: " \\2260"; color: #b26a00; }
+table.matrix tr.v th::after { content: " \\2260"; color: #b26a00;
+                              font-weight: 700; }
 table.matrix td.o { background: var(--odd) !important; font-weight: 600; }
 table.matrix td.a { background: var(--absent) !important;
                     color: var(--absent-ink); text-align: center; }
-table.matrix td i { display: block; font-style: normal; color: #66717c;
-                    font-size: 11px; }
+table.matrix td i { font-style: normal; color: #66717c; font-size: 11px;
+                    margin-left: 0.35em; }
+table.matrix td.o i { color: #6b4a00; }
 table.matrix td[data-h] { cursor: help; }
 @media print {
   .controls, .noprint { display: none; }
@@ -89,6 +95,7 @@ _SCRIPT = """
   var table = document.querySelector("table.matrix");
   var box = document.getElementById("filter");
   var differing = document.getElementById("differing");
+  var valued = document.getElementById("values");
   var missing = document.getElementById("missing");
   var count = document.getElementById("count");
   var rows = Array.prototype.slice.call(table.querySelectorAll("tr.r"));
@@ -116,10 +123,12 @@ _SCRIPT = """
 
   function apply(fromControls) {
     var match = matcher(box.value), only = differing.checked;
+    var onlyValues = valued.checked;
     var col = labels.indexOf(missing.value), shown = 0;
     rows.forEach(function (tr) {
       var ok = match(tr.getAttribute("data-name")) &&
                (!only || tr.classList.contains("d")) &&
+               (!onlyValues || tr.classList.contains("v")) &&
                (col < 0 || tr.cells[col + 1].classList.contains("a"));
       tr.hidden = !ok;
       if (ok) shown++;
@@ -133,6 +142,7 @@ _SCRIPT = """
       var q = new URLSearchParams();
       if (box.value) q.set("q", box.value);
       if (only) q.set("differing", "1");
+      if (onlyValues) q.set("values", "1");
       if (missing.value) q.set("missing", missing.value);
       var hash = q.toString();
       history.replaceState(null, "", hash ? "#" + hash : location.pathname);
@@ -143,6 +153,7 @@ _SCRIPT = """
     var q = new URLSearchParams(location.hash.slice(1));
     box.value = q.get("q") || "";
     differing.checked = q.get("differing") === "1";
+    valued.checked = q.get("values") === "1";
     var lacking = q.get("missing");
     missing.value = labels.indexOf(lacking) >= 0 ? lacking : "";
     apply(false);
@@ -154,6 +165,7 @@ _SCRIPT = """
   });
   box.addEventListener("input", function () { apply(true); });
   differing.addEventListener("change", function () { apply(true); });
+  valued.addEventListener("change", function () { apply(true); });
   missing.addEventListener("change", function () { apply(true); });
   window.addEventListener("hashchange", fromHash);
   fromHash();
@@ -227,15 +239,17 @@ def render(doc):
     w("<div class=\"controls\"><input id=\"filter\" type=\"search\" "
       "placeholder=\"Filter names: SO_REUSE*, tcp_keep, /^IPV6_/\" "
       "aria-label=\"filter names\"><label><input type=\"checkbox\" "
-      "id=\"differing\"> only rows that differ</label><label>absent on "
+      "id=\"differing\"> only rows that differ</label><label><input "
+      "type=\"checkbox\" id=\"values\"> only different values</label>"
+      "<label>absent on "
       "<select id=\"missing\"><option value=\"\">(any target)</option>")
     for lb in labels:
         w("<option>%s</option>" % escape(lb))
     w("</select></label><span id=\"count\"></span></div>\n")
     w("<p class=\"legend\">Legend:<span class=\"swatch differs\"></span>row "
-      "differs between targets<span class=\"swatch odd\"></span>value not "
-      "the row's most common<span class=\"swatch absent\"></span>absent "
-      "(&mdash;)</p>\n")
+      "differs between targets (&ne;: in value)<span class=\"swatch odd\">"
+      "</span>value not the row's most common<span class=\"swatch absent\">"
+      "</span>absent (&mdash;)</p>\n")
     w("<details class=\"targets\"><summary>The %d targets</summary><table>"
       "<tr><th>target</th><th>source</th><th>compiler</th><th>version</th>"
       "<th>C library</th><th>headers</th><th>constants</th></tr>"
@@ -247,8 +261,9 @@ def render(doc):
     w("<table class=\"matrix\" data-labels=\"%s\">\n<thead><tr><th>name</th>"
       % escape(json.dumps(labels)))
     for t in doc["targets"]:
-        w("<th>%s<small>%s</small></th>" % (escape(t["label"]),
-                                            escape(_target_line(t))))
+        w("<th title=\"%s\">%s<small>%s</small></th>"
+          % (escape(t["label"]), escape(short(t["label"])),
+             escape(_target_line(t))))
     w("</tr></thead>\n")
     groups = {}
     for r in doc["records"]:
@@ -260,8 +275,9 @@ def render(doc):
              sum(r["differs"] for r in members)))
         for r in members:
             mode = _mode(r["cells"], labels)
-            w("<tr class=\"r%s\" data-name=\"%s\"><th>%s</th>"
-              % (" d" if r["differs"] else "", escape(r["name"]),
+            w("<tr class=\"r%s%s\" data-name=\"%s\"><th>%s</th>"
+              % (" d" if r["differs"] else "",
+                 " v" if len(r["values"]) > 1 else "", escape(r["name"]),
                  escape(r["name"])))
             for lb in labels:
                 cell = r["cells"][lb]

@@ -153,7 +153,7 @@ def resolve(triple=None, cc=None, sysroot=None, include_dirs=()):
         triple = triple or _dump_machine(cmd) or "unknown"
         target = Target(triple, "musl" if triple.endswith("musl") else None,
                         cmd, [], "check the compiler given with --cc")
-    elif triple in ALIASES or triple.endswith("-mingw32"):
+    elif triple in ALIASES or (triple or "").endswith("-mingw32"):
         triple = ALIASES.get(triple, triple)
         arch = triple.split("-")[0]
         if arch not in MINGW_PACKAGES:
