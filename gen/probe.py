@@ -286,7 +286,9 @@ def integer_constants(cmd, workdir, prologue: str, exprs: Dict[str, str],
     for _ in range(50):
         order = sorted(kept)
         first = prologue.count("\n") + 1
-        lines = ["static void sockcffi_probe_%d(long long v) "
+        # static inline: checked like any function, but never compiled
+        # to code (which, for an object file, would be most of the time).
+        lines = ["static inline void sockcffi_probe_%d(long long v) "
                  "{ switch (v) { case (%s): break; default: break; } }"
                  % (i, kept[n]) for i, n in enumerate(order)]
         source = prologue + "\n".join(lines) + "\n"
