@@ -701,10 +701,10 @@ from run to run: {"schema": %d, "tool": "sockcffi", "command", "sockcffi"
 "machine"}, "filters": {"patterns", "regex", "groups", "levels"},
 "records": [...]}; each command's --help describes its records.
 
-exit status: 0 ok; 1 nothing matched (constants, lookup, probe), the dumps
-differ (diff), or the stdlib has names or values that are lacking (stdlib,
---stdlib); 2 bad arguments or input, or a target that cannot be probed (one
-line on stderr, starting 'sockcffi: error:').
+exit status: 0 ok; 1 nothing matched (constants, lookup, probe, matrix), the
+dumps differ (diff), or the stdlib has names or values that are lacking
+(stdlib, --stdlib); 2 bad arguments or input, or a target that cannot be
+probed (one line on stderr, starting 'sockcffi: error:').
 """ % SCHEMA
 
 _CONSTANT_RECORDS = """\
