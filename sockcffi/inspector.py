@@ -591,9 +591,7 @@ def cmd_probe(args, out):
     return 0 if chosen else 1
 
 
-def _matrix_columns(args):
-    """The columns: the --target/--targets probed (all resolved before any
-    is probed, so a bad one costs nothing), then the --dump files."""
+def cmd_matrix(args, out):
     from . import matrix, targets
     specs = [t.strip() for given in args.targets or ()
              for t in given.split(",") if t.strip()]
@@ -601,57 +599,13 @@ def _matrix_columns(args):
         raise UsageError("matrix needs targets (--target, --targets) or "
                          "saved dumps (--dump)")
     try:
-        resolved = [targets.resolve(spec) for spec in specs]
-        columns = (matrix.probe_all(targets, resolved,
-                                    matrix.Progress(len(resolved)))
-                   if resolved else [])
-    except targets.TargetError as e:
+        columns, given = matrix.gather(specs, args.dump or (), _load_dump)
+    except (targets.TargetError, ValueError) as e:
         raise UsageError(str(e))
-    for path in args.dump or ():
-        doc, records = _load_dump(path)
-        columns.append(matrix.from_dump(doc, records, path))
-    seen = {}
-    for spec, column in zip(specs + list(args.dump or ()), columns):
-        if column.label in seen:
-            raise UsageError("%s and %s are both %s: each target once"
-                             % (seen[column.label], spec, column.label))
-        seen[column.label] = spec
-    return columns, dict(zip(specs + list(args.dump or ()),
-                             (c.label for c in columns)))
-
-
-def _write_output(args, text, out):
-    """All of ``text`` or nothing: -o goes through a temporary file in the
-    same directory, renamed over the target once complete."""
-    if not args.output:
-        out.write(text)
-        return
-    import tempfile
-    path = os.path.abspath(args.output)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".sockcffi-", dir=os.path.dirname(
-            path))
-    except OSError as e:
-        raise UsageError("cannot write %s: %s" % (args.output, e))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as e:
-        os.unlink(tmp)
-        raise UsageError("cannot write %s: %s" % (args.output, e))
-
-
-def cmd_matrix(args, out):
-    from . import matrix
-    fmt = "json" if args.json else args.format
-    columns, given = _matrix_columns(args)
     labels = [c.label for c in columns]
     missing_on = args.missing_on
     if missing_on is not None:
-        by_short = {matrix.short(lb): lb for lb in labels}
-        missing_on = (missing_on if missing_on in labels else
-                      given.get(missing_on) or by_short.get(missing_on))
+        missing_on = matrix.column_named(missing_on, labels, given)
         if missing_on is None:
             raise UsageError("--missing-on %s: not one of the columns (%s)"
                              % (args.missing_on, ", ".join(labels)))
@@ -668,19 +622,15 @@ def cmd_matrix(args, out):
                     summary=matrix.summary(columns, all_rows),
                     only_differing=bool(args.only_differing),
                     missing_on=missing_on)
-    if fmt == "json":
-        import io
-        buf = io.StringIO()
-        _emit_json(doc, buf)
-        text = buf.getvalue()
-    elif fmt == "markdown":
-        text = matrix.markdown(doc)
-    elif fmt == "html":
-        from . import matrix_page
-        text = matrix_page.render(doc)
+    text = matrix.render(doc, "json" if args.json else args.format,
+                         args.hex)
+    if not args.output:
+        out.write(text)
     else:
-        text = matrix.text(doc, args.hex)
-    _write_output(args, text, out)
+        try:
+            matrix.write_whole(args.output, text)
+        except OSError as e:
+            raise UsageError("cannot write %s: %s" % (args.output, e))
     return 0 if chosen else 1
 
 
@@ -891,60 +841,10 @@ def build_parser():
     p.add_argument("--headers", action="store_true",
                    help="also compare the header and via fields")
 
-    p = _command(
-        sub, "matrix", "several targets side by side: which constants "
-        "exist where, with which values (table, JSON, Markdown, HTML)",
-        "Probe several targets (as 'probe', a few at a time; progress on "
-        "a terminal's stderr) and/or read saved --json dumps of 'constants' "
-        "or 'probe', and report each constant's value on each target, or "
-        "its absence there, grouped by catalogue group.  A row differs when "
-        "the constant is absent somewhere or has more than one value.  The "
-        "summary counts every row; the filters choose the rows shown.  "
-        "Formats: a terminal table ('*' after a name that differs, '-' "
-        "where absent; --hex for hexadecimal), JSON, GitHub Markdown, or "
-        "one self-contained HTML page (no network, inline script; colour "
-        "for rows that differ and absent cells, decimal and hex, the "
-        "header on hover, a filter box also read from the URL fragment "
-        "#q=PATTERN&differing=1&values=1&missing=TARGET).  Exit status 1 "
-        "when no row "
-        "is selected; 2 for an unknown target, a missing compiler (the "
-        "message names the Debian package), an unreadable dump: one line, "
-        "nothing written.\n\nrecords (--json): {\"name\", \"group\", "
-        "\"level\", \"cells\": {target label: {\"value\", \"hex\", "
-        "\"header\", \"via\", \"source\"} or null when absent}, "
-        "\"missing_on\": [labels], \"values\": [distinct values, sorted], "
-        "\"differs\" (bool)}, sorted by group and name; plus \"targets\": "
-        "[{\"label\", \"origin\" (\"probe\" or the dump's path), "
-        "\"constants\", \"target\" (as 'probe' describes it, or null)}] "
-        "in column order, \"summary\": {\"constants\", \"same\", "
-        "\"differing\", \"value_differs\", \"missing_somewhere\", "
-        "\"present\": {label: count}}, \"only_differing\", "
-        "\"missing_on\".  A column's label is the target's triple, or a "
-        "dump's file name when it names no target.",
-        cmd_matrix, selection + [as_json])
-    # --target and --targets fill one list, in command-line order.
-    p.add_argument("--target", "-t", action="append", metavar="TRIPLE",
-                   dest="targets",
-                   help="a target to probe, as for 'probe' (repeatable): "
-                        "native, musl, mips-linux-gnu, x86_64-w64-mingw32, "
-                        "windows...")
-    p.add_argument("--targets", action="append", metavar="T1,T2,...",
-                   dest="targets", help="several targets, comma-separated")
-    p.add_argument("--dump", action="append", metavar="FILE.json",
-                   help="a saved --json dump of 'constants' or 'probe' as a "
-                        "column (repeatable)")
-    p.add_argument("--only-differing", "-d", action="store_true",
-                   help="only the rows that differ between the targets")
-    p.add_argument("--missing-on", metavar="TARGET",
-                   help="only the constants this column lacks")
-    p.add_argument("--format", "-f", default="table",
-                   choices=("table", "json", "markdown", "html"),
-                   help="output format (--json: json)")
-    p.add_argument("--hex", action="store_true",
-                   help="the table shows values in hexadecimal")
-    p.add_argument("--output", "-o", metavar="FILE",
-                   help="write to FILE (whole, or not at all) instead of "
-                        "stdout")
+    from . import matrix
+    p = _command(sub, "matrix", matrix.SUMMARY, matrix.DESCRIPTION,
+                 cmd_matrix, selection + [as_json])
+    matrix.add_arguments(p)
     return parser
 
 

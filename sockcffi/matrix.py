@@ -9,7 +9,6 @@ data (the command's ``--json`` records); the text, Markdown and HTML views
 """
 import os
 import sys
-import threading
 import time
 from collections import namedtuple
 
@@ -32,6 +31,7 @@ class Progress:
         self.total, self.delay = total, delay
         self.done, self.start = 0, time.monotonic()
         self.shown = False
+        import threading
         self.lock = threading.Lock()
         isatty = getattr(self.stream, "isatty", None)
         self.enabled = bool(isatty and isatty())
@@ -247,3 +247,125 @@ def markdown(doc):
             out.append("| %s | %s |" % (name, " | ".join(cells)))
         out.append("")
     return "\n".join(out)
+
+
+# ---------------------------------------------------------------- command
+# The inspector's 'matrix' command: its --help text and options live here,
+# beside what they describe; the inspector runs it (cmd_matrix).
+
+SUMMARY = ("several targets side by side: which constants exist where, "
+           "with which values (table, JSON, Markdown, HTML)")
+
+DESCRIPTION = (
+    "Probe several targets (as 'probe', a few at a time; progress on "
+    "a terminal's stderr) and/or read saved --json dumps of 'constants' "
+    "or 'probe', and report each constant's value on each target, or "
+    "its absence there, grouped by catalogue group.  A row differs when "
+    "the constant is absent somewhere or has more than one value.  The "
+    "summary counts every row; the filters choose the rows shown.  "
+    "Formats: a terminal table ('*' after a name that differs, '-' "
+    "where absent; --hex for hexadecimal), JSON, GitHub Markdown, or "
+    "one self-contained HTML page (no network, inline script; colour "
+    "for rows that differ and absent cells, decimal and hex, the "
+    "header on hover, a filter box also read from the URL fragment "
+    "#q=PATTERN&differing=1&values=1&missing=TARGET).  Exit status 1 "
+    "when no row "
+    "is selected; 2 for an unknown target, a missing compiler (the "
+    "message names the Debian package), an unreadable dump: one line, "
+    "nothing written.\n\nrecords (--json): {\"name\", \"group\", "
+    "\"level\", \"cells\": {target label: {\"value\", \"hex\", "
+    "\"header\", \"via\", \"source\"} or null when absent}, "
+    "\"missing_on\": [labels], \"values\": [distinct values, sorted], "
+    "\"differs\" (bool)}, sorted by group and name; plus \"targets\": "
+    "[{\"label\", \"origin\" (\"probe\" or the dump's path), "
+    "\"constants\", \"target\" (as 'probe' describes it, or null)}] "
+    "in column order, \"summary\": {\"constants\", \"same\", "
+    "\"differing\", \"value_differs\", \"missing_somewhere\", "
+    "\"present\": {label: count}}, \"only_differing\", "
+    "\"missing_on\".  A column's label is the target's triple, or a "
+    "dump's file name when it names no target.")
+
+
+def add_arguments(p):
+    # --target and --targets fill one list, in command-line order.
+    p.add_argument("--target", "-t", action="append", metavar="TRIPLE",
+                   dest="targets",
+                   help="a target to probe, as for 'probe' (repeatable): "
+                        "native, musl, mips-linux-gnu, x86_64-w64-mingw32, "
+                        "windows...")
+    p.add_argument("--targets", action="append", metavar="T1,T2,...",
+                   dest="targets", help="several targets, comma-separated")
+    p.add_argument("--dump", action="append", metavar="FILE.json",
+                   help="a saved --json dump of 'constants' or 'probe' as a "
+                        "column (repeatable)")
+    p.add_argument("--only-differing", "-d", action="store_true",
+                   help="only the rows that differ between the targets")
+    p.add_argument("--missing-on", metavar="TARGET",
+                   help="only the constants this column lacks")
+    p.add_argument("--format", "-f", default="table",
+                   choices=("table", "json", "markdown", "html"),
+                   help="output format (--json: json)")
+    p.add_argument("--hex", action="store_true",
+                   help="the table shows values in hexadecimal")
+    p.add_argument("--output", "-o", metavar="FILE",
+                   help="write to FILE (whole, or not at all) instead of "
+                        "stdout")
+
+
+def gather(specs, dumps, load_dump):
+    """The columns: ``specs`` probed (every one resolved before any is
+    probed, so a bad one costs nothing), then the ``dumps`` read with
+    ``load_dump(path) -> (doc, records)``.  Returns (columns, {what was
+    given: its column's label}).  TargetError, or ValueError for a target
+    given twice."""
+    from . import targets
+    resolved = [targets.resolve(spec) for spec in specs]
+    columns = (probe_all(targets, resolved, Progress(len(resolved)))
+               if resolved else [])
+    for path in dumps:
+        doc, records = load_dump(path)
+        columns.append(from_dump(doc, records, path))
+    given = list(specs) + list(dumps)
+    seen = {}
+    for what, column in zip(given, columns):
+        if column.label in seen:
+            raise ValueError("%s and %s are both %s: each target once"
+                             % (seen[column.label], what, column.label))
+        seen[column.label] = what
+    return columns, dict(zip(given, (c.label for c in columns)))
+
+
+def column_named(name, labels, given):
+    """The label ``name`` means: a label, what was given for a column
+    ('native', 'windows'), or a short heading ('mips'); None if none."""
+    if name in labels:
+        return name
+    return given.get(name) or {short(lb): lb for lb in labels}.get(name)
+
+
+def render(doc, fmt, hex_values=False):
+    """The document in a format: table, json, markdown or html."""
+    if fmt == "json":
+        import json
+        return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    if fmt == "markdown":
+        return markdown(doc)
+    if fmt == "html":
+        from . import matrix_page
+        return matrix_page.render(doc)
+    return text(doc, hex_values)
+
+
+def write_whole(path, text_):
+    """All of ``text_`` or nothing: written to a temporary file in the
+    same directory, renamed over ``path`` once complete.  OSError."""
+    import tempfile
+    path = os.path.abspath(path)
+    fd, tmp = tempfile.mkstemp(prefix=".sockcffi-", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text_)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
