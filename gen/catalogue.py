@@ -65,6 +65,45 @@ HEADERS = (
 )
 
 
+# Winsock, for a Windows target (mingw-w64's headers): winsock2.h is the
+# core, and includes windows.h itself; the others need it first.  afunix.h
+# is missing from older mingw-w64 releases, and then simply not found.
+WINDOWS_PRELUDE = ()
+
+
+def defines(system: str) -> Tuple[str, ...]:
+    """Macros defined before any header.  _GNU_SOURCE: see PRELUDE.
+    WIN32_LEAN_AND_MEAN: winsock2.h includes windows.h, whose parts this
+    leaves out (COM, the shell...) define no socket constant yet take half
+    the time of a probe (mingw-w64 10: the same names and values without
+    them)."""
+    if system == "windows":
+        return ("_GNU_SOURCE", "WIN32_LEAN_AND_MEAN")
+    return ("_GNU_SOURCE",)
+WINDOWS_HEADERS = (
+    Header("winsock2.h"),
+    Header("ws2def.h", ("winsock2.h",)),
+    Header("ws2ipdef.h", ("winsock2.h",)),
+    Header("ws2tcpip.h", ("winsock2.h",)),
+    Header("mstcpip.h", ("winsock2.h",)),
+    Header("mswsock.h", ("winsock2.h",)),
+    Header("afunix.h", ("winsock2.h",)),
+)
+
+
+# The kinds of system, by the header without which there are no sockets to
+# probe; the probe tells them apart by asking the compiler (_WIN32).
+CORE = {"posix": "sys/socket.h", "windows": "winsock2.h"}
+
+
+def prelude(system: str) -> Tuple[str, ...]:
+    return WINDOWS_PRELUDE if system == "windows" else PRELUDE
+
+
+def headers(system: str) -> Tuple[Header, ...]:
+    return WINDOWS_HEADERS if system == "windows" else HEADERS
+
+
 @dataclass(frozen=True)
 class Group:
     """A family of constants, recognised by name.
@@ -87,40 +126,44 @@ class Group:
 
 
 GROUPS = (
-    Group("address_family", ("AF_",), ("sys/socket.h",)),
-    Group("protocol_family", ("PF_",), ("sys/socket.h",)),
-    Group("socket_type", ("SOCK_",), ("sys/socket.h",)),
-    Group("socket_option", ("SO_",), ("sys/socket.h",), "SOL_SOCKET"),
-    Group("socket_level", ("SOL_",), ("sys/socket.h",)),
+    Group("address_family", ("AF_",), ("sys/socket.h", "winsock2.h")),
+    Group("protocol_family", ("PF_",), ("sys/socket.h", "winsock2.h")),
+    Group("socket_type", ("SOCK_",), ("sys/socket.h", "winsock2.h")),
+    Group("socket_option", ("SO_",), ("sys/socket.h", "winsock2.h"),
+          "SOL_SOCKET"),
+    Group("socket_level", ("SOL_",), ("sys/socket.h", "winsock2.h")),
     Group("control_message", ("SCM_",), ("sys/socket.h",), "SOL_SOCKET"),
-    Group("message_flag", ("MSG_",), ("sys/socket.h",)),
+    Group("message_flag", ("MSG_",), ("sys/socket.h", "winsock2.h")),
     Group("shutdown", ("SHUT_",), ("sys/socket.h",)),
-    Group("listen_backlog", ("SOMAXCONN",), ("sys/socket.h",)),
+    Group("listen_backlog", ("SOMAXCONN",), ("sys/socket.h", "winsock2.h")),
     # PyPy's socket module exposes these (its poll() and if_nameindex()).
     Group("poll_event", ("POLLIN", "POLLPRI", "POLLOUT", "POLLERR",
                          "POLLHUP", "POLLNVAL", "POLLRDNORM", "POLLRDBAND",
                          "POLLWRNORM", "POLLWRBAND", "POLLMSG", "POLLRDHUP"),
-          ("poll.h",)),
-    Group("select", ("FD_SETSIZE",), ("sys/select.h",)),
+          ("poll.h", "winsock2.h")),
+    Group("select", ("FD_SETSIZE",), ("sys/select.h", "winsock2.h")),
     Group("interface_ioctl", ("SIOCGIFINDEX", "SIOCGIFNAME"),
           ("sys/ioctl.h",)),
-    Group("ip_protocol", ("IPPROTO_",), ("netinet/in.h",)),
-    Group("ip_port", ("IPPORT_",), ("netinet/in.h", "netdb.h")),
-    Group("inet_address", ("INADDR_",), ("netinet/in.h",)),
-    Group("ip_option", ("IP_",), ("netinet/in.h",), "IPPROTO_IP",
+    Group("ip_protocol", ("IPPROTO_",), ("netinet/in.h", "winsock2.h")),
+    Group("ip_port", ("IPPORT_",), ("netinet/in.h", "netdb.h", "winsock2.h")),
+    Group("inet_address", ("INADDR_",), ("netinet/in.h", "winsock2.h")),
+    Group("ip_option", ("IP_",), ("netinet/in.h", "ws2ipdef.h"),
+          "IPPROTO_IP",
           values=("IP_PMTUDISC_", "IP_DEFAULT_MULTICAST_",
                   "IP_MAX_MEMBERSHIPS", "IP_RECVERR_RFC4884")),
-    Group("ipv6_option", ("IPV6_",), ("netinet/in.h",), "IPPROTO_IPV6",
+    Group("ipv6_option", ("IPV6_",), ("netinet/in.h", "ws2ipdef.h"),
+          "IPPROTO_IPV6",
           values=("IPV6_PMTUDISC_", "IPV6_PREFER_SRC_", "IPV6_RTHDR_TYPE_",
                   "IPV6_RTHDR_LOOSE", "IPV6_RTHDR_STRICT", "IPV6_FL_",
                   "IPV6_TLV_", "IPV6_PRIORITY_", "IPV6_FLOWINFO_FLOWLABEL",
                   "IPV6_FLOWINFO_PRIORITY")),
-    Group("addrinfo_error", ("EAI_",), ("netdb.h",)),
-    Group("addrinfo_flag", ("AI_",), ("netdb.h",)),
-    Group("nameinfo_flag", ("NI_",), ("netdb.h",)),
+    Group("addrinfo_error", ("EAI_",), ("netdb.h", "ws2tcpip.h")),
+    Group("addrinfo_flag", ("AI_",), ("netdb.h", "ws2def.h")),
+    Group("nameinfo_flag", ("NI_",), ("netdb.h", "ws2def.h")),
     # Connection states, congestion-avoidance states, repair modes and
     # queues, and the netlink attributes of TCP's timestamping stats.
-    Group("tcp_option", ("TCP_",), ("netinet/tcp.h",), "IPPROTO_TCP",
+    Group("tcp_option", ("TCP_",), ("netinet/tcp.h", "winsock2.h"),
+          "IPPROTO_TCP",
           values=("TCP_ESTABLISHED", "TCP_SYN_", "TCP_FIN_", "TCP_TIME_WAIT",
                   "TCP_CLOSE", "TCP_CLOSE_WAIT", "TCP_CLOSING",
                   "TCP_LAST_ACK", "TCP_LISTEN", "TCP_CA_", "TCP_MSS",
@@ -129,7 +172,8 @@ GROUPS = (
                   "TCP_NO_QUEUE", "TCP_RECV_QUEUE", "TCP_SEND_QUEUE",
                   "TCP_QUEUES_NR", "TCP_COOKIE_", "TCP_S_DATA_",
                   "TCP_TIMESTAMP", "TCP_NLA_", "TCP_AO_")),
-    Group("udp_option", ("UDP_",), ("netinet/udp.h",), "IPPROTO_UDP",
+    Group("udp_option", ("UDP_",), ("netinet/udp.h", "ws2tcpip.h"),
+          "IPPROTO_UDP",
           values=("UDP_ENCAP_",)),
     Group("udplite_option", ("UDPLITE_",), ("netinet/udp.h",),
           "IPPROTO_UDPLITE"),
@@ -188,6 +232,11 @@ GROUPS = (
     Group("bluetooth", ("BTPROTO_", "BDADDR_"), ("bluetooth/bluetooth.h",)),
     Group("bluetooth_hci", ("HCI_",), ("bluetooth/hci.h",), "SOL_HCI",
           options=("HCI_DATA_DIR", "HCI_FILTER", "HCI_TIME_STAMP")),
+    # Winsock's ioctls and their arguments that the stdlib socket module
+    # has on Windows (socket.ioctl()).
+    Group("winsock_ioctl", ("SIO_RCVALL", "SIO_KEEPALIVE_VALS",
+                            "SIO_LOOPBACK_FAST_PATH", "RCVALL_"),
+          ("mstcpip.h",)),
 )
 
 

@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
-from . import catalogue, elf
+from . import catalogue, coff, elf
 
 
 class CompilerMissing(RuntimeError):
@@ -67,21 +67,60 @@ def _run(cmd: List[str], source: str, workdir: str, args: Sequence[str]):
                           universal_newlines=True)
 
 
-def include_block(headers: Sequence[str]) -> str:
-    lines = ["#define _GNU_SOURCE 1"]
-    lines += ["#include <%s>" % h for h in catalogue.PRELUDE]
+def include_block(headers: Sequence[str], system: str = "posix") -> str:
+    lines = ["#define %s 1" % d for d in catalogue.defines(system)]
+    lines += ["#include <%s>" % h for h in catalogue.prelude(system)]
     lines += ["#include <%s>" % h for h in headers]
     return "\n".join(lines) + "\n"
 
 
-def available_headers(cmd, workdir, include_dirs=()) -> List[str]:
+def system_of(cmd, workdir) -> str:
+    """The kind of system the compiler targets (a ``catalogue.CORE`` key):
+    "windows" when it defines _WIN32 (mingw-w64), else "posix"."""
+    proc = _run(cmd, "#ifdef _WIN32\nsockcffi_windows\n#endif\n", workdir,
+                ["-E"])
+    if proc.returncode:
+        raise CompilerMissing(proc.stderr[-3000:] or "the C compiler failed")
+    return "windows" if "sockcffi_windows" in proc.stdout else "posix"
+
+
+def system_for(headers: Sequence[str]) -> str:
+    """The kind of system whose core header is among ``headers``."""
+    for system, core in catalogue.CORE.items():
+        if core in headers:
+            return system
+    return "posix"
+
+
+def _present(cmd, workdir, flags, system: str) -> Optional[List[str]]:
+    """The catalogue headers whose files exist (and whose requirements
+    do), from one preprocessor run of ``__has_include``; None when the
+    compiler cannot say."""
+    lines = ["#ifdef __has_include"]
+    for i, header in enumerate(catalogue.headers(system)):
+        lines.append("#if __has_include(<%s>)\nsockcffi_has_%d\n#endif"
+                     % (header.path, i))
+    lines.append("#else\nsockcffi_no_has_include\n#endif\n")
+    proc = _run(cmd, "\n".join(lines), workdir, ["-E"] + flags)
+    if proc.returncode or "sockcffi_no_has_include" in proc.stdout:
+        return None
+    seen = set(re.findall(r"\bsockcffi_has_(\d+)\b", proc.stdout))
+    found: List[str] = []
+    for i, header in enumerate(catalogue.headers(system)):
+        if str(i) in seen and all(r in found for r in header.requires):
+            found.append(header.path)
+    return found
+
+
+def available_headers(cmd, workdir, include_dirs=(),
+                      system: str = "posix") -> List[str]:
     flags = ["-E"] + ["-I" + d for d in include_dirs]
     found = []
-    for header in catalogue.HEADERS:
+    for header in catalogue.headers(system):
         if not all(r in found for r in header.requires):
             continue
-        proc = _run(cmd, include_block(list(header.requires) + [header.path]),
-                    workdir, flags)
+        proc = _run(cmd, include_block(list(header.requires) + [header.path],
+                                       system), workdir, flags)
         if proc.returncode == 0:
             found.append(header.path)
     return found
@@ -95,12 +134,25 @@ _IDENT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:=|$)")
 
 
 def _relative(path: str, include_dirs: Sequence[str]) -> str:
-    """'/usr/include/x86_64-linux-gnu/bits/socket.h' -> 'bits/socket.h'."""
+    """'/usr/include/x86_64-linux-gnu/bits/socket.h' -> 'bits/socket.h'.
+
+    Also through links: mingw-w64's include directory is a tree of links
+    into /usr/share/mingw-w64/include, where the compiler names the file.
+    """
     best = path
     for d in include_dirs:
         d = d.rstrip("/") + "/"
         if path.startswith(d) and len(path) - len(d) < len(best):
             best = path[len(d):]
+    if best != path or not os.path.exists(path):
+        return best
+    parts = path.split("/")
+    for n in range(1, len(parts)):
+        tail = "/".join(parts[-n:])
+        for d in include_dirs:
+            if os.path.exists(os.path.join(d, tail)) and os.path.samefile(
+                    os.path.join(d, tail), path):
+                return tail
     return best
 
 
@@ -220,26 +272,43 @@ def level_of(name: str, group: catalogue.Group) -> Optional[str]:
 _ERROR_LINE = re.compile(r"probe\.c:(\d+):(?:\d+:)? (?:error|note)")
 
 
-def integer_constants(cmd, workdir, prologue: str,
-                      exprs: Dict[str, str]) -> Dict[str, str]:
+def integer_constants(cmd, workdir, prologue: str, exprs: Dict[str, str],
+                      values: bool = False):
     """Keep the names whose expression is an integer constant expression.
 
     Each candidate is a ``case`` label on a line of its own; error lines map
     back to candidates, which are dropped, and the rest is compiled again.
+    With ``values``, the same unit also holds the values program (a row per
+    name, see ``constant_values``) and is compiled to an object file, so
+    one loop both checks and computes: returns (kept, the object's bytes).
     """
     kept = dict(exprs)
     for _ in range(50):
         order = sorted(kept)
         first = prologue.count("\n") + 1
-        lines = ["static void sockcffi_probe_%d(long long v) "
+        # static inline: checked like any function, but never compiled
+        # to code (which, for an object file, would be most of the time).
+        lines = ["static inline void sockcffi_probe_%d(long long v) "
                  "{ switch (v) { case (%s): break; default: break; } }"
                  % (i, kept[n]) for i, n in enumerate(order)]
-        proc = _run(cmd, prologue + "\n".join(lines) + "\n", workdir,
-                    ["-fsyntax-only", "-w"])
+        source = prologue + "\n".join(lines) + "\n"
+        args = ["-fsyntax-only", "-w"]
+        rows_first = first + len(order) + _ROWS_LINE
+        if values:
+            source += _values_program([kept[n] for n in order])
+            args = _OBJECT_ARGS
+        proc = _run(cmd, source, workdir, args)
         if proc.returncode == 0:
-            return kept
-        bad = {int(n) - first for n in _ERROR_LINE.findall(proc.stderr)}
-        bad = {order[i] for i in bad if 0 <= i < len(order)}
+            if not values:
+                return kept
+            with open(os.path.join(workdir, "values.o"), "rb") as f:
+                return kept, f.read()
+        bad = set()
+        for n in _ERROR_LINE.findall(proc.stderr):
+            line = int(n)
+            for i in (line - first, line - rows_first):
+                if 0 <= i < len(order):
+                    bad.add(order[i])
         if not bad:
             raise CompilerMissing(
                 "the C compiler rejected the system headers themselves:\n"
@@ -249,58 +318,89 @@ def integer_constants(cmd, workdir, prologue: str,
     raise RuntimeError("constant probe did not converge")
 
 
+class _Scan(NamedTuple):
+    """What the preprocessor found: the step before the integer check."""
+    headers: List[str]
+    prologue: str
+    candidates: Dict[str, Candidate]
+    dirs: List[str]           # for naming headers relative to them
+
+
+def _scan(cmd, workdir, include_dirs: Sequence[str]) -> _Scan:
+    system = system_of(cmd, workdir)
+    flags = ["-I" + d for d in include_dirs]
+    # Usually every header that exists preprocesses, all in one unit: try
+    # that first (one run), and only when it fails try each header on its
+    # own (a run per header; each of Winsock's parses all of windows.h).
+    headers = _present(cmd, workdir, flags, system)
+    proc = None
+    if headers and catalogue.CORE[system] in headers:
+        proc = _run(cmd, include_block(headers, system), workdir,
+                    ["-E", "-dD"] + flags)
+    if proc is None or proc.returncode:
+        headers = available_headers(cmd, workdir, include_dirs, system)
+        proc = None
+    if catalogue.CORE[system] not in headers:
+        raise CompilerMissing(
+            "the C compiler cannot include <%s>; install the C library "
+            "headers (Debian/Ubuntu: apt-get install libc6-dev "
+            "linux-libc-dev)" % catalogue.CORE[system])
+    prologue = include_block(headers, system)
+    if proc is None:
+        proc = _run(cmd, prologue, workdir, ["-E", "-dD"] + flags)
+    if proc.returncode:
+        raise CompilerMissing(proc.stderr[-3000:])
+    main = os.path.join(workdir, "probe.c")
+    found = defined_names(proc.stdout, main)
+    dirs = list(include_dirs) + system_include_dirs(cmd)
+
+    groups = [g for g in catalogue.GROUPS
+              if any(h in headers for h in g.headers)]
+    candidates: Dict[str, Candidate] = {}
+    for name, (path, top) in found.items():
+        group = classify(name, groups)
+        if group:
+            candidates[name] = Candidate(group, path, top, "header", name)
+    for alias, target in catalogue.ALIASES.items():
+        group = classify(alias, groups)
+        if group and alias not in candidates and target in found:
+            path, top = found[target]
+            candidates[alias] = Candidate(group, path, top, "alias", target)
+    for name, value in catalogue.COMPAT.items():
+        group = classify(name, groups)
+        if group and name not in candidates:
+            candidates[name] = Candidate(group, "", "", "compat", value)
+    return _Scan(headers, prologue, candidates, dirs)
+
+
+def _constants(scan: _Scan, valid) -> List[Constant]:
+    constants = []
+    for name in sorted(valid):
+        c = scan.candidates[name]
+        constants.append(Constant(
+            name=name, group=c.group.name, level=level_of(name, c.group),
+            header=_relative(c.path, scan.dirs) if c.path else "",
+            via=_relative(c.top, scan.dirs) if c.top else "",
+            source=c.source, expr=c.expr))
+    return constants
+
+
+def _exprs(scan: _Scan) -> Dict[str, str]:
+    return {n: c.expr for n, c in scan.candidates.items()}
+
+
 def probe(include_dirs: Sequence[str] = (), cmd=None) -> Tuple[List[str],
                                                                List[Constant]]:
     """Return (headers found, constants) for this machine, sorted by name."""
     cmd = cmd or compiler_command()
     # The compiler runs in a temporary directory: make -I dirs absolute.
     include_dirs = [os.path.abspath(d) for d in include_dirs]
+    flags = ["-I" + d for d in include_dirs]
     with tempfile.TemporaryDirectory(prefix="sockcffi-probe-") as workdir:
-        headers = available_headers(cmd, workdir, include_dirs)
-        if "sys/socket.h" not in headers:
-            raise CompilerMissing(
-                "the C compiler cannot include <sys/socket.h>; install the C "
-                "library headers (Debian/Ubuntu: apt-get install libc6-dev "
-                "linux-libc-dev)")
-        flags = ["-I" + d for d in include_dirs]
-        prologue = include_block(headers)
-        proc = _run(cmd, prologue, workdir, ["-E", "-dD"] + flags)
-        if proc.returncode:
-            raise CompilerMissing(proc.stderr[-3000:])
-        main = os.path.join(workdir, "probe.c")
-        found = defined_names(proc.stdout, main)
-        dirs = list(include_dirs) + system_include_dirs(cmd)
-
-        groups = [g for g in catalogue.GROUPS
-                  if any(h in headers for h in g.headers)]
-        candidates: Dict[str, Candidate] = {}
-        for name, (path, top) in found.items():
-            group = classify(name, groups)
-            if group:
-                candidates[name] = Candidate(group, path, top, "header", name)
-        for alias, target in catalogue.ALIASES.items():
-            group = classify(alias, groups)
-            if group and alias not in candidates and target in found:
-                path, top = found[target]
-                candidates[alias] = Candidate(group, path, top, "alias",
-                                              target)
-        for name, value in catalogue.COMPAT.items():
-            group = classify(name, groups)
-            if group and name not in candidates:
-                candidates[name] = Candidate(group, "", "", "compat", value)
-
-        valid = integer_constants(cmd + flags, workdir, prologue,
-                                  {n: c.expr for n, c in candidates.items()})
-    constants = []
-    for name in sorted(valid):
-        c = candidates[name]
-        constants.append(Constant(
-            name=name, group=c.group.name, level=level_of(name, c.group),
-            header=_relative(c.path, dirs) if c.path else "",
-            via=_relative(c.top, dirs) if c.top else "",
-            source=c.source, expr=c.expr))
-    return headers, constants
-
+        scan = _scan(cmd, workdir, include_dirs)
+        valid = integer_constants(cmd + flags, workdir, scan.prologue,
+                                  _exprs(scan))
+    return scan.headers, _constants(scan, valid)
 
 
 # The cross-target probe: values without running anything on the target.
@@ -322,6 +422,24 @@ const unsigned long long sockcffi_probe_facts[] = {
 #else
     0,
 #endif
+#ifdef __MINGW64_VERSION_MAJOR
+    1, __MINGW64_VERSION_MAJOR, __MINGW64_VERSION_MINOR,
+    __MINGW64_VERSION_BUGFIX, _WIN32_WINNT,
+#else
+    0, 0, 0, 0, 0,
+#endif
+#if defined(_UCRT)
+    2,
+#elif defined(__MSVCRT__)
+    1,
+#else
+    0,
+#endif
+#ifdef __linux__
+    1,
+#else
+    0,
+#endif
 };
 #if defined(__clang__)
 const char sockcffi_probe_compiler[] = "clang " __clang_version__;
@@ -338,38 +456,76 @@ const unsigned long long sockcffi_probe_values[][2] = {
 """
 
 
+# The line of _VALUES_PROGRAM holding the first row, and how it is compiled:
+# -fdata-sections gives each variable a section of its own, which is how a
+# COFF reader knows where a symbol ends (COFF symbols have no size).
+_ROWS_LINE = _VALUES_PROGRAM[:_VALUES_PROGRAM.index("%s")].count("\n")
+_OBJECT_ARGS = ["-c", "-w", "-fno-lto", "-fdata-sections", "-o", "values.o"]
+
+
+def _values_program(exprs: Sequence[str]) -> str:
+    """The values program: a row per expression, on a line of its own."""
+    return _VALUES_PROGRAM % "\n".join(
+        "    {(unsigned long long)(%s), (%s) < 0}," % (e, e) for e in exprs)
+
+
+def probe_values(include_dirs: Sequence[str] = (), cmd=None):
+    """``probe`` and ``constant_values`` in one: the values program is
+    compiled with the integer check, so a Winsock target (whose headers
+    parse all of windows.h) is compiled twice, not once per step.
+    Returns (headers, constants, {name: value}, facts)."""
+    cmd = cmd or compiler_command()
+    include_dirs = [os.path.abspath(d) for d in include_dirs]
+    flags = ["-I" + d for d in include_dirs]
+    with tempfile.TemporaryDirectory(prefix="sockcffi-probe-") as workdir:
+        scan = _scan(cmd, workdir, include_dirs)
+        valid, data = integer_constants(cmd + flags, workdir, scan.prologue,
+                                        _exprs(scan), values=True)
+    constants = _constants(scan, valid)
+    values, facts = read_values(data, [c.name for c in constants])
+    return scan.headers, constants, values, facts
+
+
 def constant_values(cmd, headers: Sequence[str],
                     constants: Sequence[Constant],
                     include_dirs: Sequence[str] = ()):
     """The constants' values as ``cmd`` computes them for its target, and
-    what the target is, without executing target code.
-
-    The values are compiled into a data array of an object file, which is
-    read back with the byte order and word size its ELF header states.
-    Returns ({name: value}, facts): facts has "machine", "bits",
-    "byte_order", "compiler", "libc" ({"name", "version"}) and
-    "kernel_headers" (from linux/version.h, or None).
-    """
+    what the target is, without executing target code: ``read_values`` of
+    the values program compiled to an object file."""
     include_dirs = [os.path.abspath(d) for d in include_dirs]
-    rows = ",\n".join("    {(unsigned long long)(%s), (%s) < 0}"
-                       % (c.expr, c.expr) for c in constants)
-    source = include_block(headers) + _VALUES_PROGRAM % rows
+    source = (include_block(headers, system_for(headers))
+              + _values_program([c.expr for c in constants]))
     with tempfile.TemporaryDirectory(prefix="sockcffi-probe-") as workdir:
         flags = ["-I" + d for d in include_dirs]
-        proc = _run(cmd, source, workdir, flags + [
-            "-c", "-w", "-fno-lto", "-o", "values.o"])
+        proc = _run(cmd, source, workdir, flags + _OBJECT_ARGS)
         if proc.returncode:
             raise CompilerMissing(
                 "the C compiler could not compile the constants' values:\n"
                 + proc.stderr[-3000:])
         with open(os.path.join(workdir, "values.o"), "rb") as f:
             data = f.read()
+    return read_values(data, [c.name for c in constants])
+
+
+def read_values(data: bytes, names: Sequence[str]):
+    """The values of ``names`` (in the order of the rows) from the values
+    program's object file, read back with the byte order and word size its
+    ELF header states (or, for a Windows target, its COFF header).
+
+    Returns ({name: value}, facts): facts has "machine", "bits",
+    "byte_order", "compiler", "system" ("linux", "windows" or None),
+    "libc" ({"name", "version"}; on Windows the C runtime, msvcrt or
+    ucrt), "kernel_headers" (from linux/version.h, or None) and "sdk"
+    (Windows: {"name": "mingw-w64", "version", "win32_winnt"}, the
+    headers' release and the Windows API level they were read for; None
+    elsewhere).
+    """
     try:
-        obj = elf.read(data)
+        obj = coff.read(data) if coff.is_coff(data) else elf.read(data)
         raw = obj.symbols["sockcffi_probe_values"]
         facts_raw = obj.symbols["sockcffi_probe_facts"]
         compiler = obj.symbols["sockcffi_probe_compiler"]
-    except (elf.ElfError, KeyError) as e:
+    except (elf.ElfError, coff.CoffError, KeyError) as e:
         raise CompilerMissing("cannot read the compiled values back from "
                               "the object file (%s)" % e)
 
@@ -378,21 +534,33 @@ def constant_values(cmd, headers: Sequence[str],
                 for i in range(0, len(blob) - 7, 8)]
 
     cells = words(raw)
-    if len(cells) != 2 * len(constants):
+    if len(cells) != 2 * len(names):
         raise CompilerMissing("the object file holds %d values for %d "
-                              "constants" % (len(cells) // 2, len(constants)))
+                              "constants" % (len(cells) // 2, len(names)))
     values = {}
-    for i, c in enumerate(constants):
+    for i, name in enumerate(names):
         value, negative = cells[2 * i], cells[2 * i + 1]
-        values[c.name] = value - (1 << 64) if negative else value
-    is_glibc, major, minor, linux = words(facts_raw)
+        values[name] = value - (1 << 64) if negative else value
+    (is_glibc, major, minor, linux, is_mingw, w_major, w_minor, w_fix,
+     winnt, crt, is_linux) = words(facts_raw)
+    if is_mingw:
+        libc = {"name": {1: "msvcrt", 2: "ucrt"}.get(crt), "version": None}
+        sdk = {"name": "mingw-w64",
+               "version": "%d.%d.%d" % (w_major, w_minor, w_fix),
+               "win32_winnt": "0x%04x" % winnt}
+    else:
+        libc = ({"name": "glibc", "version": "%d.%d" % (major, minor)}
+                if is_glibc else {"name": None, "version": None})
+        sdk = None
     facts = {
         "machine": obj.machine,
         "bits": obj.bits,
         "byte_order": obj.byteorder,
         "compiler": compiler.split(b"\0", 1)[0].decode("ascii", "replace"),
-        "libc": ({"name": "glibc", "version": "%d.%d" % (major, minor)}
-                 if is_glibc else {"name": None, "version": None}),
+        "system": ("windows" if is_mingw else "linux" if is_linux
+                   else None),
+        "libc": libc,
+        "sdk": sdk,
         "kernel_headers": ("%d.%d.%d" % (linux >> 16, (linux >> 8) & 0xff,
                                          linux & 0xff) if linux else None),
     }

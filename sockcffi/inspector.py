@@ -576,16 +576,61 @@ def cmd_probe(args, out):
         _emit_json(_envelope("probe", args, [_record(c) for c in chosen],
                              target=description), out)
     else:
-        libc = description["libc"]
-        out.write("# %s: %s, %d-bit %s-endian; %s; %s%s; kernel headers "
-                  "%s\n" % (
-                      description["triple"], description["machine"],
-                      description["bits"], description["byte_order"],
-                      description["compiler"]["version"],
-                      libc["name"] or "unknown libc",
-                      " " + libc["version"] if libc["version"] else "",
-                      description["kernel_headers"] or "unknown"))
+        libc, sdk = description["libc"], description.get("sdk")
+        out.write("# %s: %s, %d-bit %s-endian; %s; %s%s; %s\n" % (
+            description["triple"], description["machine"],
+            description["bits"], description["byte_order"],
+            description["compiler"]["version"],
+            libc["name"] or "unknown libc",
+            " " + libc["version"] if libc["version"] else "",
+            "%s %s headers (_WIN32_WINNT %s)" % (
+                sdk["name"], sdk["version"], sdk["win32_winnt"]) if sdk
+            else "kernel headers %s" % (description["kernel_headers"]
+                                        or "unknown")))
         _table(_constant_rows(chosen), out, _CONSTANT_HEADER)
+    return 0 if chosen else 1
+
+
+def cmd_matrix(args, out):
+    from . import matrix, targets
+    specs = [t.strip() for given in args.targets or ()
+             for t in given.split(",") if t.strip()]
+    if not specs and not args.dump:
+        raise UsageError("matrix needs targets (--target, --targets) or "
+                         "saved dumps (--dump)")
+    try:
+        columns, given = matrix.gather(specs, args.dump or (), _load_dump)
+    except (targets.TargetError, ValueError) as e:
+        raise UsageError(str(e))
+    labels = [c.label for c in columns]
+    missing_on = args.missing_on
+    if missing_on is not None:
+        missing_on = matrix.column_named(missing_on, labels, given)
+        if missing_on is None:
+            raise UsageError("--missing-on %s: not one of the columns (%s)"
+                             % (args.missing_on, ", ".join(labels)))
+    all_rows = matrix.rows(columns)
+    known = {r["group"] for r in all_rows}
+    for group in args.group or ():
+        if group.lower() not in known:
+            raise UsageError("unknown group %r (the targets have: %s)"
+                             % (group, ", ".join(sorted(known))))
+    chosen = matrix.select(all_rows, _name_filter(args), args.group or (),
+                           args.level or (), args.only_differing, missing_on)
+    doc = _envelope("matrix", args, chosen,
+                    targets=[matrix.describe(c) for c in columns],
+                    summary=matrix.summary(columns, all_rows),
+                    only_differing=bool(args.only_differing),
+                    missing_on=missing_on)
+    text = matrix.render(doc, "json" if args.json else args.format,
+                         args.hex)
+    if not args.output:
+        out.write(text)
+    else:
+        try:
+            matrix.write_whole(args.output, text)
+        except OSError as e:
+            raise UsageError("cannot write %s: %s" % (args.output, e))
     return 0 if chosen else 1
 
 
@@ -606,10 +651,10 @@ from run to run: {"schema": %d, "tool": "sockcffi", "command", "sockcffi"
 "machine"}, "filters": {"patterns", "regex", "groups", "levels"},
 "records": [...]}; each command's --help describes its records.
 
-exit status: 0 ok; 1 nothing matched (constants, lookup, probe), the dumps
-differ (diff), or the stdlib has names or values that are lacking (stdlib,
---stdlib); 2 bad arguments or input, or a target that cannot be probed (one
-line on stderr, starting 'sockcffi: error:').
+exit status: 0 ok; 1 nothing matched (constants, lookup, probe, matrix), the
+dumps differ (diff), or the stdlib has names or values that are lacking
+(stdlib, --stdlib); 2 bad arguments or input, or a target that cannot be
+probed (one line on stderr, starting 'sockcffi: error:').
 """ % SCHEMA
 
 _CONSTANT_RECORDS = """\
@@ -745,15 +790,21 @@ def build_parser():
         "compiler, without running anything there",
         "Run sockcffi's catalogue and probe with a C compiler for TRIPLE "
         "(Debian: gcc-TRIPLE and libc6-dev-ARCH-cross; 'musl': musl-gcc "
-        "from musl-tools) and report the same records as 'constants'.  "
-        "Values come from an object file the compiler makes, read back with "
-        "its byte order and word size: no target code runs.  Without "
-        "--target or --cc, the build's own compiler.  A missing compiler, "
-        "unknown triple or missing headers: exit 2, one line.\n\n"
+        "from musl-tools; x86_64-w64-mingw32 or 'windows', i686-w64-mingw32: "
+        "gcc-mingw-w64-x86-64 or -i686, whose Winsock headers are read) and "
+        "report the same records as 'constants'.  Values come from an "
+        "object file the compiler makes (ELF, or COFF for Windows), read "
+        "back with its byte order and word size: no target code runs.  "
+        "Without --target or --cc, the build's own compiler.  A missing "
+        "compiler, unknown triple or missing headers: exit 2, one line."
+        "\n\n"
         + _CONSTANT_RECORDS + "\nThe envelope adds \"target\": {\"triple\", "
-        "\"compiler\": {\"command\", \"version\"}, \"machine\", \"bits\", "
-        "\"byte_order\", \"libc\": {\"name\", \"version\"}, "
-        "\"kernel_headers\", \"include_dirs\", \"headers\"}.  With --stdlib, "
+        "\"compiler\": {\"command\", \"version\"}, \"system\" (\"linux\", "
+        "\"windows\"), \"machine\", \"bits\", \"byte_order\", \"libc\": "
+        "{\"name\", \"version\"} (Windows: the C runtime), "
+        "\"kernel_headers\", \"sdk\" (Windows: {\"name\": \"mingw-w64\", "
+        "\"version\", \"win32_winnt\"}, else null), \"include_dirs\", "
+        "\"headers\"}.  With --stdlib, "
         "the records of 'stdlib' for the target.",
         cmd_probe, selection + [as_json])
     p.add_argument("--target", "-t", metavar="TRIPLE",
@@ -789,6 +840,11 @@ def build_parser():
     p.add_argument("b", metavar="B.json")
     p.add_argument("--headers", action="store_true",
                    help="also compare the header and via fields")
+
+    from . import matrix
+    p = _command(sub, "matrix", matrix.SUMMARY, matrix.DESCRIPTION,
+                 cmd_matrix, selection + [as_json])
+    matrix.add_arguments(p)
     return parser
 
 

@@ -3,8 +3,10 @@
 ``sockcffi probe --target TRIPLE`` runs the build's own catalogue and probe
 (gen/catalogue.py, gen/probe.py) with a cross compiler: the names come from
 its preprocessor, the values from an object file it compiles, read back with
-the byte order and word size its ELF header states.  Nothing is executed on
-the target, so any architecture with a cross compiler works here.
+the byte order and word size its ELF header states (a Windows target's: its
+COFF header).  Nothing is executed on the target, so any architecture with a
+cross compiler works here: Debian's gcc-<triple> for Linux, mingw-w64 for
+Windows.
 
 An installed sockcffi carries the probe and catalogue as ``sockcffi._gen``
 (pyproject.toml maps gen/ there, without the bindings and templates, which
@@ -41,6 +43,14 @@ DEBIAN_ARCHES = {
     "riscv64": "riscv64", "s390x": "s390x", "sh4": "sh4",
     "sparc64": "sparc64", "x86_64": "amd64",
 }
+
+# Windows targets: Debian's mingw-w64 cross compilers, by the triple's first
+# part (the package brings the Winsock headers, mingw-w64-*-dev, with it).
+MINGW_PACKAGES = {"x86_64": "gcc-mingw-w64-x86-64",
+                  "i686": "gcc-mingw-w64-i686"}
+
+# Short names --target accepts besides triples.
+ALIASES = {"windows": "x86_64-w64-mingw32"}
 
 # What a probe runs: the compiler command (with its flags) and the -I
 # directories; libc when the triple names one its headers do not ("musl");
@@ -105,7 +115,8 @@ def _split_triple(triple):
             or parts[0] not in DEBIAN_ARCHES:
         raise TargetError(
             "unknown target triple %r: expected ARCH-linux-gnu (or another "
-            "Linux ABI such as -gnueabihf, -gnuabi64, -musl), ARCH one of %s"
+            "Linux ABI such as -gnueabihf, -gnuabi64, -musl), ARCH one of "
+            "%s; or x86_64-w64-mingw32, i686-w64-mingw32 (Windows)"
             % (triple, ", ".join(sorted(DEBIAN_ARCHES))))
     abi = parts[parts.index("linux") + 1:]
     return parts[0], "-".join(abi)
@@ -142,6 +153,19 @@ def resolve(triple=None, cc=None, sysroot=None, include_dirs=()):
         triple = triple or _dump_machine(cmd) or "unknown"
         target = Target(triple, "musl" if triple.endswith("musl") else None,
                         cmd, [], "check the compiler given with --cc")
+    elif triple in ALIASES or (triple or "").endswith("-mingw32"):
+        triple = ALIASES.get(triple, triple)
+        arch = triple.split("-")[0]
+        if arch not in MINGW_PACKAGES:
+            raise TargetError(
+                "unknown Windows target %r: expected one of %s"
+                % (triple, ", ".join(a + "-w64-mingw32"
+                                     for a in sorted(MINGW_PACKAGES))))
+        target = Target(triple, None, [triple + "-gcc"], [],
+                        _apt(MINGW_PACKAGES[arch]))
+        if not shutil.which(target.cmd[0]):
+            raise TargetError("no compiler for %s: %s is not installed (%s)"
+                              % (triple, target.cmd[0], target.install))
     elif triple in (None, "native"):
         cmd = _host_cc()
         target = Target(_dump_machine(cmd) or "native", None, cmd, [],
@@ -183,16 +207,15 @@ def probe(target):
     """Probe ``target``: ({name: Constant}, description of the target)."""
     probe_module = _probe_module()
     try:
-        headers, found = probe_module.probe(include_dirs=target.include_dirs,
-                                            cmd=target.cmd)
-        values, facts = probe_module.constant_values(
-            target.cmd, headers, found, target.include_dirs)
+        headers, found, values, facts = probe_module.probe_values(
+            include_dirs=target.include_dirs, cmd=target.cmd)
     except probe_module.CompilerMissing as e:
         message = _one_line(str(e))
-        if "<sys/socket.h>" in message:
-            message = ("%s cannot include <sys/socket.h>: the target's C "
-                       "library headers are missing (%s)"
-                       % (" ".join(target.cmd), target.install))
+        for core in ("<sys/socket.h>", "<winsock2.h>"):
+            if core in message:
+                message = ("%s cannot include %s: the target's C library "
+                           "headers are missing (%s)"
+                           % (" ".join(target.cmd), core, target.install))
         raise TargetError(message)
     except (OSError, RuntimeError) as e:
         raise TargetError("probing %s failed: %s" % (target.triple, e))
@@ -205,11 +228,13 @@ def probe(target):
         "triple": target.triple,
         "compiler": {"command": target.cmd, "version": facts["compiler"]},
         "include_dirs": target.include_dirs,
+        "system": facts["system"],
         "machine": facts["machine"],
         "bits": facts["bits"],
         "byte_order": facts["byte_order"],
         "libc": libc,
         "kernel_headers": facts["kernel_headers"],
+        "sdk": facts["sdk"],
         "headers": headers,
     }
     return records, description

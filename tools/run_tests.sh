@@ -6,8 +6,8 @@
 # Builds sockcffi with 'pip install .[test]' into two fresh virtual
 # environments, .venv-cpython (python3) and .venv-pypy (Debian's pypy3,
 # installed with apt-get when absent, as are libbluetooth-dev for the
-# AF_BLUETOOTH family, the cross compilers the probe tests use and iproute2
-# for 'ss'), then runs the linter (ruff, configured in pyproject.toml) and
+# AF_BLUETOOTH family, the cross compilers the probe and matrix tests use,
+# chromium for the matrix page and iproute2 for 'ss'), then runs the linter (ruff, configured in pyproject.toml) and
 # pytest in each.  Exits non-zero if any of them fails.  CI (.ci/run) calls
 # exactly this.
 set -euo pipefail
@@ -32,11 +32,18 @@ ensure_system_packages() {
     if [ ! -e /usr/include/bluetooth/bluetooth.h ]; then
         packages+=(libbluetooth-dev)
     fi
-    # Cross compilers and their headers for 'sockcffi probe --target'
-    # (tests/test_targets.py): Debian's gcc-<triple>, libc6-dev-<arch>-cross
-    # and linux-libc-dev-<arch>-cross, and musl-gcc from musl-tools.
+    # Cross compilers and their headers for 'sockcffi probe --target' and
+    # 'sockcffi matrix' (tests/test_targets.py, tests/test_matrix.py): the
+    # Linux ABIs that differ most (SOL_SOCKET and the SO_* numbers of
+    # mips/alpha/hppa/sparc64, powerpc's) and the usual ones, each as
+    # Debian's gcc-<triple>, libc6-dev-<arch>-cross and
+    # linux-libc-dev-<arch>-cross; musl-gcc from musl-tools.  All of them
+    # take about 1.5 min to install here.
     local triple arch
-    for triple in mips-linux-gnu:mips aarch64-linux-gnu:arm64; do
+    for triple in mips-linux-gnu:mips aarch64-linux-gnu:arm64 \
+            alpha-linux-gnu:alpha hppa-linux-gnu:hppa \
+            sparc64-linux-gnu:sparc64 powerpc64le-linux-gnu:ppc64el \
+            s390x-linux-gnu:s390x riscv64-linux-gnu:riscv64; do
         arch=${triple#*:} triple=${triple%:*}
         command -v "$triple-gcc" >/dev/null || packages+=("gcc-$triple")
         [ -e "/usr/$triple/include/sys/socket.h" ] \
@@ -45,6 +52,18 @@ ensure_system_packages() {
             || packages+=("linux-libc-dev-$arch-cross")
     done
     command -v musl-gcc >/dev/null || packages+=(musl-tools)
+    # Windows targets: mingw-w64's cross compilers bring the Winsock
+    # headers.  The -win32 flavours are the compilers themselves; the
+    # gcc-mingw-w64-<arch> packages add a posix-threads flavour the probe
+    # does not need (twice the download).  About 45 s.
+    local mingw
+    for mingw in x86_64:x86-64 i686:i686; do
+        command -v "${mingw%:*}-w64-mingw32-gcc" >/dev/null \
+            || packages+=("gcc-mingw-w64-${mingw#*:}-win32")
+    done
+    # Headless Chromium renders the matrix's HTML page
+    # (tests/test_matrix_page.py).  About 2 min.
+    command -v chromium >/dev/null || packages+=(chromium)
     # ss (iproute2): tests/test_options.py checks TCP_INFO against 'ss -ti'.
     if ! command -v ss >/dev/null; then
         packages+=(iproute2)
@@ -76,8 +95,9 @@ ensure_system_packages
 make_venv .venv-cpython "$PYTHON"
 make_venv .venv-pypy "$PYPY"
 
-# The cross-target probe tests fail, rather than skip, without their
-# compilers: this script has just installed them.
+# The cross-target probe tests (and the matrix page's browser test) fail,
+# rather than skip, without their compilers: this script has just installed
+# them.
 export SOCKCFFI_REQUIRE_CROSS=1
 # No __pycache__ written by the run itself: anything new in the repository
 # afterwards is a test's stray file (tools/stray_files.py).
