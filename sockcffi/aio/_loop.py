@@ -70,11 +70,26 @@ def _rebound(func, globals_):
     return new
 
 
+def _transports():
+    from . import _transports
+    return _transports
+
+
 def _replacements(module):
+    """{global name: (the module's value, a function returning its
+    replacement)} for ``module``."""
+    replace = {}
     socket_module = module.__dict__.get("socket")
-    if socket_module is None:
-        return {}
-    return {"socket": (socket_module, _sockcffi)}
+    if socket_module is not None:
+        replace["socket"] = (socket_module, _sockcffi)
+    if module is selector_events:
+        for name, ours in (("_SelectorSocketTransport", "SocketTransport"),
+                           ("_SelectorDatagramTransport",
+                            "DatagramTransport")):
+            replace[name] = (
+                module.__dict__[name],
+                lambda ours=ours: getattr(_transports(), ours))
+    return replace
 
 
 def _with_sockcffi(bases, name):
