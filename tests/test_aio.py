@@ -448,3 +448,28 @@ def test_exception_handler_and_context(loop):
     assert seen[0][0] == "ZeroDivisionError"
     assert seen[0][1].startswith("Exception in callback")
     assert seen[1:] == ["mine", "unset"]
+
+
+def test_closed_transport_never_touches_reused_descriptor(loop):
+    async def main():
+        a, b = socket.socketpair()
+        fd = a.fileno()
+        proto = Recorder(loop)
+        transport, _ = await loop.create_unix_connection(
+            lambda: proto, sock=a)
+        b.sendall(b"pending")           # a read is pending ...
+        transport.close()               # ... when the transport closes
+        await proto.lost
+        c, d = socket.socketpair()      # the lowest free numbers: fd again
+        c.setblocking(False)
+        d.sendall(b"other")
+        for _ in range(10):
+            await asyncio.sleep(0)
+        reused = fd in (c.fileno(), d.fileno())
+        got = c.recv(100)               # BlockingIOError if the loop read it
+        for s in (b, c, d):
+            s.close()
+        return reused, got, bytes(proto.data)
+    reused, got, data = run(loop, main())
+    assert got == b"other" and data == b""
+    assert reused

@@ -10,6 +10,8 @@ asyncio's ``sslproto`` -- is the stdlib's own code, with three changes:
   endpoints, Unix sockets, the self-pipe) are sockcffi sockets: the stdlib
   methods that name the ``socket`` module are used as they are, but run
   with globals in which ``socket`` is sockcffi (see :class:`_Globals`);
+  the same globals give them sockcffi.aio's transports (``_transports.py``)
+  in place of asyncio's selector transports;
 * a stdlib socket handed in through ``sock=`` is adopted (:func:`adopt`).
 """
 import _socket
@@ -31,7 +33,8 @@ def _sockcffi():
 class _Globals(dict):
     """The globals of an asyncio module as its functions see them, except
     for the names in ``replace``: a name whose module value is still the
-    one it replaces resolves to the replacement (``socket`` -> sockcffi).
+    one it replaces resolves to the replacement (``socket`` -> sockcffi,
+    asyncio's transport classes -> sockcffi.aio's).
     Every lookup is live, so a test's ``mock.patch('asyncio.base_events.
     socket')`` (or of anything else there) is seen as by the stdlib loop.
     """
@@ -94,8 +97,9 @@ def _replacements(module):
 
 def _with_sockcffi(bases, name):
     """A subclass of ``bases`` holding, for every method of the asyncio
-    loop classes that names the ``socket`` module, a copy running with
-    :class:`_Globals` (the same code, so the same behaviour)."""
+    loop classes that names a replaced global (the ``socket`` module, a
+    transport class), a copy running with :class:`_Globals` (the same code,
+    so the same behaviour)."""
     namespace = {"__module__": __name__}
     modules = {}
     for cls in reversed(bases[0].__mro__):

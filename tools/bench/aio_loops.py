@@ -11,7 +11,9 @@ asyncio's default loop (``stdlib``), the default loop after
 where it is installed (a benchmark-only dependency: ``pip install uvloop``
 into the CPython venv; it does not build on PyPy).  The loops alternate
 within each repetition; the table shows medians in microseconds per message
-(a round trip), and each loop's ratio to the default loop.
+(a round trip), and each loop's ratio to the default loop.  ``--cpu``
+reports the child's CPU time per message instead (client and server share
+the process), a figure that holds on a machine busy with other work.
 """
 import argparse
 import os
@@ -36,8 +38,9 @@ def have_uvloop():
         stderr=subprocess.DEVNULL) == 0
 
 
-def once(mode, workload, size):
-    out = subprocess.run([sys.executable, CHILD, mode, workload, str(size)],
+def once(mode, workload, size, cpu):
+    out = subprocess.run([sys.executable, CHILD, mode, workload, str(size)]
+                         + (["cpu"] if cpu else []),
                          check=True, stdout=subprocess.PIPE,
                          universal_newlines=True, timeout=600)
     return float(out.stdout) * 1e6
@@ -46,22 +49,23 @@ def once(mode, workload, size):
 def run(args):
     loops = [(label, mode) for label, mode in LOOPS
              if mode != "uvloop" or have_uvloop()]
-    print("# %s %s, %s CPUs; us/message, median of %d" % (
+    print("# %s %s, %s CPUs; %s us/message, median of %d" % (
         platform.python_implementation(), platform.python_version(),
-        os.cpu_count(), args.reps))
-    print("%-10s" % "workload" + "".join("%14s" % label
+        os.cpu_count(), "CPU" if args.cpu else "elapsed", args.reps))
+    print("%-10s" % "workload" + "".join(" %13s" % label
                                          for label, _ in loops)
-          + "".join("%14s" % ("%s/default" % label)
+          + "".join(" %20s" % ("%s/default" % label)
                     for label, _ in loops[1:]))
     for workload in args.only or WORKLOADS:
         samples = {mode: [] for _, mode in loops}
         for rep in range(args.reps):
             order = loops if rep % 2 == 0 else loops[::-1]
             for _, mode in order:
-                samples[mode].append(once(mode, workload, args.size))
+                samples[mode].append(once(mode, workload, args.size,
+                                          args.cpu))
         med = [statistics.median(samples[mode]) for _, mode in loops]
-        print("%-10s" % workload + "".join("%14.2f" % m for m in med)
-              + "".join("%14.2f" % (m / med[0]) for m in med[1:]),
+        print("%-10s" % workload + "".join(" %13.2f" % m for m in med)
+              + "".join(" %20.2f" % (m / med[0]) for m in med[1:]),
               flush=True)
 
 
@@ -84,6 +88,9 @@ def main():
     p.add_argument("--size", type=int, default=20000,
                    help="messages per timed run (default %(default)s)")
     p.add_argument("--only", nargs="+", choices=WORKLOADS)
+    p.add_argument("--cpu", action="store_true",
+                   help="the process's CPU time per message instead of the "
+                        "elapsed time (steadier on a busy machine)")
     p.add_argument("--all", action="store_true",
                    help="run under .venv-cpython and .venv-pypy in turn")
     args = p.parse_args()
