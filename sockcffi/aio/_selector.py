@@ -26,7 +26,6 @@ _ADD = lib.EPOLL_CTL_ADD
 _MOD = lib.EPOLL_CTL_MOD
 _DEL = lib.EPOLL_CTL_DEL
 _INT_MAX = 2 ** 31 - 1
-_EVENTS = selectors.EVENT_READ | selectors.EVENT_WRITE
 
 
 def _milliseconds(timeout):
@@ -37,6 +36,14 @@ def _milliseconds(timeout):
     if timeout <= 0:
         return 0
     return min(math.ceil(timeout * 1e3), _INT_MAX)
+
+
+def _mask(events):
+    """The two bits of ``events`` that count, as a plain int (what the
+    stdlib's epoll selector builds before its system call)."""
+    return ((selectors.EVENT_READ if events & selectors.EVENT_READ else 0)
+            | (selectors.EVENT_WRITE if events & selectors.EVENT_WRITE
+               else 0))
 
 
 class EpollSelector(selectors._BaseSelectorImpl):
@@ -63,7 +70,7 @@ class EpollSelector(selectors._BaseSelectorImpl):
     def register(self, fileobj, events, data=None):
         epfd = self._epoll_fd()
         key = super().register(fileobj, events, data)
-        if lib.sockcffi_epoll_set(epfd, _ADD, key.fd, events) < 0:
+        if lib.sockcffi_epoll_set(epfd, _ADD, key.fd, _mask(events)) < 0:
             error = from_errno()
             super().unregister(fileobj)
             raise error
@@ -87,7 +94,7 @@ class EpollSelector(selectors._BaseSelectorImpl):
             # As selectors' epoll selector: no check of ``events`` (only
             # its two bits count), and a failed change unregisters.
             if lib.sockcffi_epoll_set(self._epoll_fd(), _MOD, key.fd,
-                                      events & _EVENTS) < 0:
+                                      _mask(events)) < 0:
                 error = from_errno()
                 super().unregister(fileobj)
                 raise error
