@@ -42,6 +42,7 @@ HEADERS = (
     Header("poll.h"),
     Header("sys/select.h"),
     Header("sys/ioctl.h"),
+    Header("sys/epoll.h"),
     Header("linux/can.h"),
     Header("linux/can/raw.h", ("linux/can.h",)),
     Header("linux/can/bcm.h", ("linux/can.h",)),

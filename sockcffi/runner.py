@@ -1,11 +1,14 @@
 """``python -m sockcffi run``: run a program with sockcffi as ``socket``.
 
-    python -m sockcffi run script.py [args ...]
-    python -m sockcffi run -m module [args ...]
+    python -m sockcffi run [--loop asyncio|sockcffi] script.py [args ...]
+    python -m sockcffi run [--loop asyncio|sockcffi] -m module [args ...]
 
 Like ``python script.py`` / ``python -m module``, with :func:`sockcffi.patch`
 applied before the program imports anything, so every module of it that
-imports ``socket`` gets sockcffi.
+imports ``socket`` gets sockcffi.  ``--loop sockcffi`` also makes
+sockcffi.aio's event loop the one asyncio gives the program
+(:func:`sockcffi.aio.install`); ``--loop asyncio`` (the default) leaves
+asyncio's own.
 """
 import os
 import runpy
@@ -13,8 +16,34 @@ import sys
 
 from .patching import patch
 
-USAGE = ("usage: python -m sockcffi run script.py [args ...]\n"
-         "       python -m sockcffi run -m module [args ...]\n")
+USAGE = ("usage: python -m sockcffi run [--loop asyncio|sockcffi] "
+         "script.py [args ...]\n"
+         "       python -m sockcffi run [--loop asyncio|sockcffi] "
+         "-m module [args ...]\n")
+
+LOOPS = ("asyncio", "sockcffi")
+
+
+def _loop_option(argv):
+    """(loop name, the remaining words) or None for a bad option."""
+    loop = "asyncio"
+    if argv[:1] == ["--loop"]:
+        if len(argv) < 2 or argv[1] not in LOOPS:
+            return None
+        loop, argv = argv[1], argv[2:]
+    elif argv and argv[0].startswith("--loop="):
+        loop = argv[0].partition("=")[2]
+        if loop not in LOOPS:
+            return None
+        argv = argv[1:]
+    return loop, argv
+
+
+def _prepare(loop):
+    patch()
+    if loop == "sockcffi":
+        from .aio import install
+        install()
 
 
 def main(argv):
@@ -22,17 +51,22 @@ def main(argv):
     if not argv or argv[0] in ("-h", "--help"):
         (sys.stdout if argv else sys.stderr).write(USAGE)
         return 0 if argv else 2
+    parsed = _loop_option(argv)
+    if parsed is None or not parsed[1]:
+        sys.stderr.write(USAGE)
+        return 2
+    loop, argv = parsed
     if argv[0] == "-m":
         if len(argv) < 2:
             sys.stderr.write(USAGE)
             return 2
-        patch()
+        _prepare(loop)
         # As with python -m: sys.path[0] stays the current directory.
         sys.argv = argv[1:]
         runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
         return 0
     path = argv[0]
-    patch()
+    _prepare(loop)
     # As with python script.py: the script's directory comes first.
     sys.path[0] = os.path.dirname(os.path.abspath(path))
     sys.argv = list(argv)

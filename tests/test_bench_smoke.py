@@ -23,7 +23,8 @@ SIZES = {"bulk_unix": 4 * workloads.CHUNK, "bulk_tcp": 4 * workloads.CHUNK,
          "echo_10": 2, "echo_100": 1, "echo_1000": 1,
          "tls_bulk": 4 * 16384, "tls_bulk_membio": 4 * 16384,
          "tls_handshake": 5, "tls_handshake_membio": 5,
-         "asyncio_echo": 200, "asyncio_datagram": 50}
+         "asyncio_echo": 200, "asyncio_protocol": 200,
+         "asyncio_datagram": 50}
 
 
 @pytest.mark.parametrize("module", [socket, sockcffi],

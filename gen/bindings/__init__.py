@@ -44,6 +44,7 @@ MODULES = (
     "tipc_opts",
     "option_table",  # gen/option_types.py, compiled in
     "mmsg",       # recvmmsg/sendmmsg (sockcffi.batch)
+    "epoll",      # readiness for sockcffi.aio's event loop
 )
 
 

@@ -384,6 +384,8 @@ WORKLOADS = {
     # 100 connections, and a datagram endpoint with 16 in flight; 1 KiB.
     "asyncio_echo": (lambda mod, n: _asyncio(mod, "streams", n), 20000,
                      "us/message", None),
+    "asyncio_protocol": (lambda mod, n: _asyncio(mod, "protocol", n), 20000,
+                         "us/message", None),
     "asyncio_datagram": (lambda mod, n: _asyncio(mod, "datagram", n), 20000,
                          "us/datagram", None),
 }

@@ -1,0 +1,475 @@
+"""sockcffi.aio: its own tests, each run on asyncio's loop and on
+sockcffi.aio's (the results must agree), plus what only sockcffi.aio has
+(its selector, the adoption of stdlib sockets, the entry points).  The
+stdlib's own asyncio suites run against it in tools/aio_conformance.py
+(a short sample of them in test_aio_conformance.py)."""
+import asyncio
+import gc
+import os
+import selectors
+import socket
+import struct
+import sys
+
+import pytest
+
+import sockcffi
+import sockcffi.aio as aio
+from sockcffi.aio import EpollSelector
+
+from sockhelpers import fd_count
+
+BOUND = 30      # seconds any one wait may take (a bound, never a timing)
+
+LOOPS = {"asyncio": asyncio.SelectorEventLoop, "sockcffi.aio": aio.EventLoop}
+
+
+@pytest.fixture(params=sorted(LOOPS))
+def loop(request):
+    loop = LOOPS[request.param]()
+    yield loop
+    loop.close()
+
+
+def run(loop, coro):
+    return loop.run_until_complete(asyncio.wait_for(coro, BOUND))
+
+
+def settle():
+    for _ in range(3):
+        gc.collect()
+
+
+# -- the selector ----------------------------------------------------------
+
+def test_selector_matches_stdlib_epoll():
+    a, b = socket.socketpair()
+    try:
+        for cls in (selectors.EpollSelector, EpollSelector):
+            sel = cls()
+            try:
+                key = sel.register(a, selectors.EVENT_READ, "data")
+                assert sel.get_key(a) == key
+                assert sel.select(0) == []
+                b.send(b"x")
+                assert sel.select(BOUND) == [(key, selectors.EVENT_READ)]
+                key = sel.modify(a, selectors.EVENT_READ
+                                 | selectors.EVENT_WRITE, "other")
+                assert key.data == "other"
+                assert sorted(ev for _, ev in sel.select(BOUND)) == [
+                    selectors.EVENT_READ | selectors.EVENT_WRITE]
+                with pytest.raises(KeyError):
+                    sel.register(a, selectors.EVENT_READ)
+                sel.unregister(a)
+                with pytest.raises(KeyError):
+                    sel.unregister(a)
+                assert len(sel.get_map()) == 0
+            finally:
+                sel.close()
+            a.recv(1)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_selector_hangup_wakes_both_sides():
+    a, b = socket.socketpair()
+    sel = EpollSelector()
+    try:
+        key = sel.register(a, selectors.EVENT_READ | selectors.EVENT_WRITE)
+        b.close()
+        assert sel.select(BOUND) == [
+            (key, selectors.EVENT_READ | selectors.EVENT_WRITE)]
+    finally:
+        sel.close()
+        a.close()
+
+
+def test_selector_close_releases_epoll_fd():
+    settle()
+    before = fd_count()
+    sel = EpollSelector()
+    assert fd_count() == before + 1
+    fd = sel.fileno()
+    sel.close()
+    assert fd_count() == before
+    assert sel.fileno() == -1
+    with pytest.raises(ValueError):
+        sel.select(0)
+    with pytest.raises(OSError):
+        os.fstat(fd)
+
+
+def test_selector_unregister_closed_descriptor():
+    # As selectors.EpollSelector: a descriptor closed while registered is
+    # unregistered by its file object without an error.
+    a, b = socket.socketpair()
+    sel = EpollSelector()
+    try:
+        sel.register(a, selectors.EVENT_READ)
+        a.close()
+        sel.unregister(a)
+        assert len(sel.get_map()) == 0
+    finally:
+        sel.close()
+        b.close()
+
+
+# -- entry points ----------------------------------------------------------
+
+def test_run_new_event_loop_policy_install():
+    async def main():
+        return asyncio.get_running_loop()
+
+    loop = aio.run(main())
+    assert isinstance(loop, aio.EventLoop) and loop.is_closed()
+    loop = aio.new_event_loop()
+    assert isinstance(loop, aio.EventLoop)
+    loop.close()
+    old = asyncio.get_event_loop_policy()
+    try:
+        aio.install()
+        assert isinstance(asyncio.get_event_loop_policy(),
+                          aio.EventLoopPolicy)
+        loop = asyncio.new_event_loop()
+        assert isinstance(loop, aio.EventLoop)
+        loop.close()
+        assert isinstance(asyncio.run(main()), aio.EventLoop)
+    finally:
+        asyncio.set_event_loop_policy(old)
+
+
+def test_runner_loop_option(tmp_path):
+    import subprocess
+    script = tmp_path / "prog.py"
+    script.write_text(
+        "import asyncio, socket\n"
+        "async def main():\n"
+        "    print(type(asyncio.get_running_loop()).__module__,"
+        " socket.__name__)\n"
+        "asyncio.run(main())\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "sockcffi", "run", "--loop", "sockcffi",
+         str(script)], cwd=str(tmp_path), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, universal_newlines=True, timeout=BOUND)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["sockcffi.aio._loop", "sockcffi"]
+
+
+def test_loop_sockets_are_sockcffi():
+    loop = aio.new_event_loop()
+    try:
+        async def main():
+            server = await asyncio.start_server(
+                lambda r, w: w.close(), "127.0.0.1", 0)
+            port = server.sockets[0].getsockname()[1]
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            kinds = (type(server.sockets[0]._sock),
+                     type(writer.get_extra_info("socket")._sock))
+            writer.close()
+            server.close()
+            await server.wait_closed()
+            return kinds
+        assert run(loop, main()) == (sockcffi.socket, sockcffi.socket)
+        assert type(loop._ssock) is sockcffi.socket
+    finally:
+        loop.close()
+
+
+# -- descriptors -----------------------------------------------------------
+
+def test_close_releases_every_descriptor():
+    settle()
+    before = fd_count()
+    for _ in range(20):
+        loop = aio.new_event_loop()
+
+        async def main():
+            server = await asyncio.start_server(
+                lambda r, w: w.close(), "127.0.0.1", 0)
+            port = server.sockets[0].getsockname()[1]
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            await reader.read()
+            writer.close()
+            await writer.wait_closed()
+            server.close()
+            await server.wait_closed()
+            transport, _ = await loop.create_datagram_endpoint(
+                asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0))
+            transport.close()
+        run(loop, main())
+        loop.close()
+    settle()
+    assert fd_count() == before
+
+
+def test_adopted_stdlib_socket(loop):
+    listener = socket.create_server(("127.0.0.1", 0))
+    fd = listener.fileno()
+    port = listener.getsockname()[1]
+
+    async def main():
+        server = await loop.create_server(asyncio.Protocol, sock=listener)
+        sock = server.sockets[0]
+        assert sock.fileno() == fd == listener.fileno()
+        client = socket.create_connection(("127.0.0.1", port))
+        transport, _ = await loop.create_connection(
+            asyncio.Protocol, sock=client)
+        assert transport.get_extra_info("socket").fileno() == \
+            client.fileno()
+        transport.close()
+        await asyncio.sleep(0)
+        server.close()
+        await server.wait_closed()
+        return client
+    client = run(loop, main())
+    settle()
+    # The loop closed both, once: the stdlib objects show it and never
+    # close the numbers again.
+    assert listener.fileno() == -1 and client.fileno() == -1
+    listener.close()
+    client.close()
+
+
+def test_adopted_socket_loses_origin_on_collection():
+    settle()
+    before = fd_count()
+    from sockcffi.aio._loop import adopt
+    origin = socket.socket()
+    sock = adopt(origin)
+    assert type(sock) is not socket.socket and sock.fileno() == \
+        origin.fileno()
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        del sock
+        settle()
+    assert origin.fileno() == -1
+    assert fd_count() == before
+    del origin
+    settle()
+    assert fd_count() == before
+
+
+# -- transports: flow control, EOF, resets ---------------------------------
+
+class Recorder(asyncio.Protocol):
+    def __init__(self, loop):
+        self.events = []
+        self.data = bytearray()
+        self.lost = loop.create_future()
+        self.made = loop.create_future()
+
+    def connection_made(self, transport):
+        self.transport = transport
+        self.made.set_result(None)
+
+    def data_received(self, data):
+        self.data += data
+
+    def eof_received(self):
+        self.events.append("eof")
+
+    def pause_writing(self):
+        self.events.append("pause")
+
+    def resume_writing(self):
+        self.events.append("resume")
+
+    def connection_lost(self, exc):
+        self.events.append(("lost", type(exc).__name__ if exc else None))
+        if not self.lost.done():
+            self.lost.set_result(exc)
+
+
+def test_write_flow_control(loop):
+    async def main():
+        a, b = socket.socketpair()
+        b.setblocking(False)
+        proto = Recorder(loop)
+        transport, _ = await loop.create_unix_connection(
+            lambda: proto, sock=a)
+        transport.set_write_buffer_limits(high=64 * 1024, low=16 * 1024)
+        chunk = b"x" * 65536
+        # Until the kernel buffer fills, writes go straight through; then
+        # the transport buffers, and one write past the high-water mark
+        # pauses the protocol.
+        while "pause" not in proto.events:
+            transport.write(chunk)
+        size = transport.get_write_buffer_size()
+        assert 64 * 1024 < size <= 64 * 1024 + len(chunk)
+        received = 0
+        while "resume" not in proto.events:
+            try:
+                received += len(b.recv(1 << 20))
+            except BlockingIOError:
+                await asyncio.sleep(0)
+        assert transport.get_write_buffer_size() <= 16 * 1024
+        transport.close()
+        b.close()
+        await proto.lost
+        return proto.events
+    assert run(loop, main()) == ["pause", "resume", ("lost", None)]
+
+
+def test_read_flow_control_and_half_close(loop):
+    async def main():
+        a, b = socket.socketpair()
+        proto = Recorder(loop)
+        transport, _ = await loop.create_unix_connection(
+            lambda: proto, sock=a)
+        transport.pause_reading()
+        assert not transport.is_reading()
+        b.sendall(b"hello")
+        b.shutdown(socket.SHUT_WR)
+        for _ in range(10):
+            await asyncio.sleep(0)
+        assert proto.data == b"" and proto.events == []
+        transport.resume_reading()
+        await proto.lost
+        assert proto.data == b"hello"
+        b.close()
+        return proto.events
+    # eof_received returned None: the transport closes itself.
+    assert run(loop, main()) == ["eof", ("lost", None)]
+
+
+def test_eof_received_true_keeps_transport_writable(loop):
+    class Echo(Recorder):
+        def eof_received(self):
+            self.events.append("eof")
+            self.transport.write(bytes(self.data))
+            self.transport.close()
+            return True
+
+    async def main():
+        a, b = socket.socketpair()
+        b.setblocking(False)
+        proto = Echo(loop)
+        await loop.create_unix_connection(lambda: proto, sock=a)
+        await loop.sock_sendall(b, b"ping")
+        b.shutdown(socket.SHUT_WR)
+        data = b""
+        while True:
+            chunk = await loop.sock_recv(b, 100)
+            if not chunk:
+                break
+            data += chunk
+        await proto.lost
+        b.close()
+        return data, proto.events
+    assert run(loop, main()) == (b"ping", ["eof", ("lost", None)])
+
+
+def test_buffered_protocol(loop):
+    class Buffered(asyncio.BufferedProtocol):
+        def __init__(self):
+            self.buf = bytearray(7)
+            self.got = bytearray()
+            self.done = loop.create_future()
+
+        def get_buffer(self, sizehint):
+            return self.buf
+
+        def buffer_updated(self, nbytes):
+            self.got += self.buf[:nbytes]
+
+        def eof_received(self):
+            return None
+
+        def connection_lost(self, exc):
+            self.done.set_result(bytes(self.got))
+
+    async def main():
+        a, b = socket.socketpair()
+        proto = Buffered()
+        await loop.create_unix_connection(lambda: proto, sock=a)
+        payload = bytes(range(256)) * 40
+        b.sendall(payload)
+        b.close()
+        return await proto.done == payload
+    assert run(loop, main())
+
+
+def test_reset_under_full_write_buffer(loop):
+    """The peer resets while the transport's buffer is full: the protocol
+    gets connection_lost(ConnectionResetError) exactly once, and nothing
+    hangs."""
+    async def main():
+        listener = socket.create_server(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        proto = Recorder(loop)
+        connect = loop.create_connection(lambda: proto, "127.0.0.1", port)
+        transport, _ = await connect
+        peer, _ = listener.accept()
+        listener.close()
+        chunk = b"x" * 65536
+        while "pause" not in proto.events:
+            transport.write(chunk)
+        # SO_LINGER 0: close() sends a reset.
+        peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                        struct.pack("ii", 1, 0))
+        peer.close()
+        exc = await proto.lost
+        for _ in range(10):
+            await asyncio.sleep(0)
+        transport.close()
+        for _ in range(10):
+            await asyncio.sleep(0)
+        return exc, [e for e in proto.events if e[0] == "lost"]
+    exc, lost = run(loop, main())
+    assert isinstance(exc, ConnectionResetError)
+    assert lost == [("lost", "ConnectionResetError")]
+
+
+def test_exception_handler_and_context(loop):
+    import contextvars
+    var = contextvars.ContextVar("var", default="unset")
+    seen = []
+
+    def handler(loop, context):
+        seen.append((type(context.get("exception")).__name__,
+                     context["message"]))
+
+    def boom():
+        raise ZeroDivisionError
+
+    def look():
+        seen.append(var.get())
+
+    loop.set_exception_handler(handler)
+    context = contextvars.copy_context()
+    context.run(var.set, "mine")
+    loop.call_soon(boom)
+    loop.call_soon(look, context=context)
+    loop.call_soon(look)
+    loop.call_soon(loop.stop)
+    loop.run_forever()
+    assert seen[0][0] == "ZeroDivisionError"
+    assert seen[0][1].startswith("Exception in callback")
+    assert seen[1:] == ["mine", "unset"]
+
+
+def test_closed_transport_never_touches_reused_descriptor(loop):
+    async def main():
+        a, b = socket.socketpair()
+        fd = a.fileno()
+        proto = Recorder(loop)
+        transport, _ = await loop.create_unix_connection(
+            lambda: proto, sock=a)
+        b.sendall(b"pending")           # a read is pending ...
+        transport.close()               # ... when the transport closes
+        await proto.lost
+        c, d = socket.socketpair()      # the lowest free numbers: fd again
+        c.setblocking(False)
+        d.sendall(b"other")
+        for _ in range(10):
+            await asyncio.sleep(0)
+        reused = fd in (c.fileno(), d.fileno())
+        got = c.recv(100)               # BlockingIOError if the loop read it
+        for s in (b, c, d):
+            s.close()
+        return reused, got, bytes(proto.data)
+    reused, got, data = run(loop, main())
+    assert got == b"other" and data == b""
+    assert reused

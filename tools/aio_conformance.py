@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Run the stdlib's own asyncio test modules against sockcffi.aio's loop.
+
+Each module (``test_asyncio.test_events``, ``test_streams`` ...) runs twice,
+each time in its own child interpreter: with asyncio's own event loop (the
+baseline, nothing substituted: the ``stdlib`` mode) and with sockcffi.aio's
+loop (the ``sockcffi`` mode).  In the second the child, before importing the
+test module, makes sockcffi.aio the loop every test gets:
+
+* ``asyncio.DefaultEventLoopPolicy`` (also where ``set_event_loop_policy(
+  None)`` finds it again) is sockcffi.aio's policy, so ``new_event_loop()``,
+  ``asyncio.run()`` and ``get_event_loop()`` make sockcffi.aio loops;
+* ``asyncio.SelectorEventLoop`` -- what the loop test mixins'
+  ``create_event_loop`` and many tests construct, some with a stdlib
+  selector of their own -- makes a sockcffi.aio loop on its epoll selector
+  whatever selector it is given (the test then runs on sockcffi.aio).
+
+The ``socket`` module stays the stdlib's, as in an unpatched program: the
+tests' own sockets are stdlib sockets, handed to the loop through ``sock=``
+(which sockcffi.aio adopts) and the ``sock_*`` methods.
+
+Every test that passes with asyncio's loop and not with sockcffi.aio's is a
+regression, minus the entries of ``tools/aio_conformance_exclusions.txt``
+(``module Class.test  # reason``, an optional ``cpython:``/``pypy:``
+prefix); the exit status is 1 when one is left.
+
+    python tools/aio_conformance.py                     # every module
+    python tools/aio_conformance.py --suite test_streams --suite test_server
+    python tools/aio_conformance.py --json out.json -v
+
+Children, watchdogs and restarts are ``tools/suite_runner.py``'s.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+
+import stdlib_suites
+import suite_runner
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_EXCLUSIONS = os.path.join(HERE, "aio_conformance_exclusions.txt")
+
+SUITES = [
+    "test_events", "test_streams", "test_sock_lowlevel", "test_sendfile",
+    "test_server", "test_buffered_proto", "test_protocols",
+    "test_sslproto", "test_ssl", "test_subprocess", "test_unix_events",
+    "test_tasks", "test_futures", "test_context",
+]
+
+LABELS = {"stdlib": "asyncio loop", "sockcffi": "sockcffi.aio"}
+
+
+def prepare(mode, progress):
+    """The child's substitution for ``mode`` (module docstring)."""
+    from test import support
+    support.use_resources = list(stdlib_suites.RESOURCES)
+    if mode != "sockcffi":
+        return None
+    suite_runner.import_sockcffi()
+    import asyncio
+    from asyncio import unix_events
+
+    import sockcffi.aio
+
+    class SelectorEventLoop(sockcffi.aio.EventLoop):
+        """asyncio.SelectorEventLoop for the tests: sockcffi.aio's loop on
+        its own selector, whichever selector the test asked for."""
+
+        def __init__(self, selector=None):
+            super().__init__()
+
+    for module in (asyncio, unix_events):
+        module.SelectorEventLoop = SelectorEventLoop
+        module.DefaultEventLoopPolicy = sockcffi.aio.EventLoopPolicy
+    asyncio.set_event_loop_policy(None)
+    return sockcffi.aio.__file__
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--suite", action="append", metavar="NAME",
+                   help="a module of test_asyncio (repeatable; default: "
+                        "%s)" % ", ".join(SUITES))
+    p.add_argument("--mode", choices=("stdlib", "sockcffi"),
+                   help="run one side only: stdlib (asyncio's loop) or "
+                        "sockcffi (sockcffi.aio's)")
+    p.add_argument("--exclusions", default=DEFAULT_EXCLUSIONS,
+                   help="exclusions file (default: %(default)s)")
+    p.add_argument("--_suite", help=argparse.SUPPRESS)
+    suite_runner.add_arguments(p, total_timeout=900.0)
+    return p.parse_args(argv)
+
+
+def run_suite(name, args, exclusions, modes):
+    command = [sys.executable, "-X", "faulthandler",
+               os.path.abspath(__file__), "--_suite", name]
+    reports = []
+    for mode in modes:
+        print("%s: %s ..." % (name, LABELS[mode]), flush=True)
+        report = suite_runner.run_mode(
+            mode, args, command, log=lambda s: print(s, flush=True))
+        reports.append(report)
+        if report["import_error"]:
+            print("  IMPORT ERROR: %s" % report["import_error"].get("message"),
+                  flush=True)
+    verdict = None
+    if len(reports) == 2:
+        verdict = suite_runner.compare(reports[0], reports[1],
+                                       exclusions.get(name, {}))
+    return {"suite": name, "module": "test.test_asyncio." + name,
+            "modes": {r["mode"]: r for r in reports}, "compare": verdict}
+
+
+def print_summary(results, out=sys.stdout):
+    out.write("\n%s %s\n%-22s %16s %16s %12s\n" % (
+        platform.python_implementation(), platform.python_version(),
+        "module", "asyncio passed", "sockcffi.aio", "regressions"))
+    for r in results:
+        cells = []
+        for mode in ("stdlib", "sockcffi"):
+            rep = r["modes"].get(mode)
+            if rep is None:
+                cells.append("-")
+            elif rep["import_error"]:
+                cells.append("import error")
+            else:
+                s = rep["summary"]
+                cells.append("%d/%d" % (s["passed"], s["total"]))
+        regs = "-" if r["compare"] is None else \
+            str(len(r["compare"]["regressions"]))
+        out.write("%-22s %16s %16s %12s\n" % (r["suite"], cells[0], cells[1],
+                                              regs))
+    for r in results:
+        verdict = r["compare"]
+        if not verdict:
+            continue
+        for e in verdict["excluded"]:
+            out.write("  excluded %s %s [%s]: %s\n" % (
+                r["suite"], e["id"], e["outcome"], e["reason"]))
+        for sid in verdict["stale_exclusions"]:
+            out.write("  stale exclusion (passes now): %s %s\n"
+                      % (r["suite"], sid))
+        for e in verdict["regressions"]:
+            msg = (e.get("message") or "").splitlines()
+            out.write("  REGRESSION %s %s [%s]: %s\n" % (
+                r["suite"], e["id"], e["outcome"],
+                msg[0][:160] if msg else ""))
+            if e.get("where"):
+                out.write("      at %s\n" % e["where"])
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args._child:
+        return suite_runner.child_main(
+            args, "test.test_asyncio." + args._suite, [], prepare)
+    try:
+        exclusions, n_entries = stdlib_suites.read_exclusions(
+            args.exclusions)
+    except ValueError as exc:
+        print("aio_conformance: %s" % exc, file=sys.stderr)
+        return 2
+    suites = args.suite or SUITES
+    modes = [args.mode] if args.mode else ["stdlib", "sockcffi"]
+    print("aio_conformance: %s %s, %s" % (
+        platform.python_implementation(), platform.python_version(),
+        sys.executable), flush=True)
+    results = [run_suite(name, args, exclusions, modes) for name in suites]
+    print_summary(results)
+    status = 0
+    for r in results:
+        base = r["modes"].get("stdlib")
+        if base is not None and base["import_error"]:
+            status = 2
+        if r["compare"] and r["compare"]["regressions"] and status == 0:
+            status = 1
+    if args.json:
+        doc = {"implementation": suite_runner.IMPLEMENTATION,
+               "python": platform.python_version(),
+               "executable": sys.executable,
+               "exclusion_entries": n_entries,
+               "suites": results, "status": status}
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=1, sort_keys=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
