@@ -38,7 +38,8 @@ from warnings import warn as _warn
 from . import _buffers
 from . import addresses as _addresses
 from ._args import (c_int, exact_int, fd as _fd_arg, readable_buffer,
-                    release, socket_fd, ssize, writable_buffer)
+                    release, socket_fd, ssize, stable_buffer, stable_view,
+                    writable_buffer)
 from ._binding import HAVE_AFALG, HAVE_MMSG, ffi, lib
 from ._firstuse import LoadedOnFirstUse
 from ._socketmsg import MessageCalls
@@ -479,8 +480,13 @@ class SocketType(MessageCalls, OptionCalls):
     def _call_timed(self, events, function, *args):
         """``function(fd, *args)`` in timeout mode: wait for ``events``
         before each attempt, within one deadline for the whole call.  The
-        descriptor is read again after every wait."""
-        deadline = monotonic() + self._timeout
+        descriptor is read again after every wait.  A buffer the call reads
+        is exported inside ``function``, after the wait (stable_buffer)."""
+        return self._call_until(monotonic() + self._timeout, events,
+                                function, *args)
+
+    def _call_until(self, deadline, events, function, *args):
+        """:meth:`_call_timed` with the deadline of a longer call."""
         while True:
             wait(self._fd, events, deadline)
             fd = self._fd
@@ -715,11 +721,12 @@ class SocketType(MessageCalls, OptionCalls):
             if sent < 0:
                 return self._retry(_c_send, data, len(data), flags)
             return sent
-        view = readable_buffer(data)
+        if self._timeout:
+            # The view is taken after the wait (_send_view).
+            return self._call_timed(WRITE, _send_view, stable_buffer(data),
+                                    flags)
+        view = stable_view(data)
         try:
-            if self._timeout:
-                return self._call_timed(WRITE, _c_send, view, len(view),
-                                        flags)
             sent = _c_send(self._fd, view, len(view), flags)
             if sent < 0:
                 return self._retry(_c_send, view, len(view), flags)
@@ -748,6 +755,16 @@ class SocketType(MessageCalls, OptionCalls):
             done = sent
         else:
             done = 0
+        data = stable_buffer(data)
+        if self._timeout:
+            # Timeout mode waits between chunks: each chunk's view is taken
+            # after its wait (_send_more), within one deadline.
+            deadline = monotonic() + self._timeout
+            progress = [done]
+            while self._call_until(deadline, WRITE, _send_more, data,
+                                   progress, flags):
+                pass
+            return None
         view = readable_buffer(data)
         try:
             self._send_rest(view, done, flags)
@@ -755,14 +772,12 @@ class SocketType(MessageCalls, OptionCalls):
             release(view)
 
     def _send_rest(self, view, done, flags):
+        """The rest of a blocking or non-blocking sendall(): no wait but
+        the kernel's inside send()."""
         total = len(view)
-        timeout = self._timeout
-        deadline = monotonic() + timeout if timeout else None
         while done < total:
-            if timeout:
-                wait(self._fd, WRITE, deadline)
-            # Read again on every round: after a wait, a partial send or an
-            # EINTR the socket may have been closed by another thread.
+            # Read again on every round: after a partial send or an EINTR
+            # the socket may have been closed by another thread.
             fd = self._fd
             if fd < 0:
                 raise _closed_error()
@@ -771,10 +786,8 @@ class SocketType(MessageCalls, OptionCalls):
                 done += sent
                 continue
             err = ffi.errno
-            if err == EINTR or (timeout and (err == EAGAIN
-                                             or err == EWOULDBLOCK)):
-                continue
-            raise from_errno(err)
+            if err != EINTR:
+                raise from_errno(err)
 
     def sendto(self, data, *args):
         """sendto(data[, flags], address) -> count
@@ -791,25 +804,73 @@ class SocketType(MessageCalls, OptionCalls):
         else:
             raise TypeError("sendto() takes 2 or 3 arguments (%d given)"
                             % (len(args) + 1))
-        if data.__class__ is bytes:           # its len() is its buffer's
-            view = None
-            buf = data
-        else:
-            view = buf = readable_buffer(data)
-        try:
-            sa, length = _to_sockaddr(self._family, self._proto, address,
-                                      "sendto")
-            if self._timeout:
-                return self._call_timed(WRITE, _c_sendto, buf, len(buf),
+        # The data is checked in its place among the arguments, its view
+        # taken after the address is converted (the caller's code) and,
+        # in timeout mode, after the wait (_sendto_view).
+        if data.__class__ is not bytes:       # exact bytes: their own buffer
+            data = stable_buffer(data)
+        sa, length = _to_sockaddr(self._family, self._proto, address,
+                                  "sendto")
+        if self._timeout:
+            if data.__class__ is bytes:
+                return self._call_timed(WRITE, _c_sendto, data, len(data),
                                         flags, sa, length)
-            sent = _c_sendto(self._fd, buf, len(buf), flags, sa, length)
+            return self._call_timed(WRITE, _sendto_view, data, flags, sa,
+                                    length)
+        if data.__class__ is bytes:
+            sent = _c_sendto(self._fd, data, len(data), flags, sa, length)
             if sent < 0:
-                return self._retry(_c_sendto, buf, len(buf), flags, sa,
+                return self._retry(_c_sendto, data, len(data), flags, sa,
+                                   length)
+            return sent
+        view = readable_buffer(data)
+        try:
+            sent = _c_sendto(self._fd, view, len(view), flags, sa, length)
+            if sent < 0:
+                return self._retry(_c_sendto, view, len(view), flags, sa,
                                    length)
             return sent
         finally:
-            if view is not None:
-                release(view)
+            release(view)
+
+
+# Sends whose buffer view is taken after the wait: the function the timeout
+# mode's seam calls once the descriptor is ready (``data`` from
+# stable_buffer()).
+
+def _send_view(fd, data, flags):
+    view = readable_buffer(data)
+    try:
+        return _c_send(fd, view, len(view), flags)
+    finally:
+        release(view)
+
+
+def _sendto_view(fd, data, flags, sa, length):
+    view = readable_buffer(data)
+    try:
+        return _c_sendto(fd, view, len(view), flags, sa, length)
+    finally:
+        release(view)
+
+
+def _send_more(fd, data, progress, flags):
+    """One chunk of a sendall() in timeout mode, from ``progress[0]``
+    bytes on: 1 while more is left, 0 when all is sent, -1 on failure."""
+    view = readable_buffer(data)
+    try:
+        done = progress[0]
+        total = len(view)
+        if done >= total:
+            return 0
+        sent = _c_send(fd, view + done, total - done, flags)
+        if sent < 0:
+            return -1
+        done += sent
+        progress[0] = done
+        return 1 if done < total else 0
+    finally:
+        release(view)
 
 
 SocketType.__module__ = "sockcffi"
