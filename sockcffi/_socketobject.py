@@ -567,16 +567,25 @@ class SocketType(MessageCalls, OptionCalls):
         Receive into a writable buffer, up to ``nbytes`` bytes (default: its
         size); the number of bytes received.
         """
+        # The caller's code (__index__) runs before the buffer is exported,
+        # and in timeout mode the view is taken after the wait: PyPy lets
+        # a bytearray be resized while exported, and the kernel would write
+        # into freed memory.
+        if nbytes.__class__ is not int or flags.__class__ is not int:
+            nbytes, flags = _into_arguments(buffer, nbytes, flags)
+        if self._timeout:
+            nbytes = _into_checked(buffer, nbytes, "recv_into",
+                                   "buffer too small for requested bytes")
+            if not nbytes:
+                return 0
+            return self._call_timed(READ, _recv_into_view, buffer, nbytes,
+                                    flags)
         view = writable_buffer(buffer)
         try:
             nbytes = self._into_length(view, nbytes, "recv_into",
                                        "buffer too small for requested bytes")
-            if flags.__class__ is not int:
-                flags = c_int(flags)
             if not nbytes:
                 return 0
-            if self._timeout:
-                return self._call_timed(READ, _c_recv, view, nbytes, flags)
             n = _c_recv(self._fd, view, nbytes, flags)
             if n < 0:
                 return self._retry(_c_recv, view, nbytes, flags)
@@ -664,30 +673,34 @@ class SocketType(MessageCalls, OptionCalls):
 
         recv_into() that also gives the sender's address.
         """
-        view = writable_buffer(buffer)
+        too_big = "nbytes is greater than the length of the buffer"
+        # As in recv_into(): conversions before the export, and the view
+        # after the wait.
+        if nbytes.__class__ is not int or flags.__class__ is not int:
+            nbytes, flags = _into_arguments(buffer, nbytes, flags)
+        if self._timeout:
+            nbytes = _into_checked(buffer, nbytes, "recvfrom_into", too_big)
         try:
-            nbytes = self._into_length(
-                view, nbytes, "recvfrom_into",
-                "nbytes is greater than the length of the buffer")
-            if flags.__class__ is not int:
-                flags = c_int(flags)
+            name = _names_pop()
+        except IndexError:
+            name = _new_name()
+        size = name[1]
+        size[0] = _STORAGE_SIZE
+        if self._timeout:
+            n = self._call_timed(READ, _recvfrom_into_view, buffer, nbytes,
+                                 flags, name[0], size)
+        else:
+            view = writable_buffer(buffer)
             try:
-                name = _names_pop()
-            except IndexError:
-                name = _new_name()
-            size = name[1]
-            size[0] = _STORAGE_SIZE
-            if self._timeout:
-                n = self._call_timed(READ, _c_recvfrom, view, nbytes, flags,
-                                     name[0], size)
-            else:
+                nbytes = self._into_length(view, nbytes, "recvfrom_into",
+                                           too_big)
                 n = _c_recvfrom(self._fd, view, nbytes, flags, name[0],
                                 size)
                 if n < 0:
                     n = self._retry(_c_recvfrom, view, nbytes, flags,
                                     name[0], size)
-        finally:
-            release(view)
+            finally:
+                release(view)
         address = _decode_cached(name[0], size[0], self._proto, name[2])
         _names_push(name)
         return n, address
@@ -834,9 +847,49 @@ class SocketType(MessageCalls, OptionCalls):
             release(view)
 
 
-# Sends whose buffer view is taken after the wait: the function the timeout
-# mode's seam calls once the descriptor is ready (``data`` from
-# stable_buffer()).
+def _into_arguments(buffer, nbytes, flags):
+    """recv_into()/recvfrom_into()'s ``nbytes`` and ``flags`` as exact ints,
+    converted (the caller's code) after the buffer is checked ("w*" comes
+    first) and before it is exported for the call."""
+    release(writable_buffer(buffer))
+    nbytes = ssize(nbytes)
+    if flags.__class__ is not int:
+        flags = c_int(flags)
+    return nbytes, flags
+
+
+def _into_checked(buffer, nbytes, caller, too_big):
+    """The byte count of a ``*_into`` call in timeout mode, checked against
+    the buffer before the wait (SocketType._into_length); the call's own
+    view, taken after the wait, bounds it again."""
+    view = writable_buffer(buffer)
+    try:
+        return SocketType._into_length(view, nbytes, caller, too_big)
+    finally:
+        release(view)
+
+
+# Receives and sends whose buffer view is taken after the wait: the
+# function the timeout mode's seam calls once the descriptor is ready.
+
+def _recv_into_view(fd, buffer, nbytes, flags):
+    view = writable_buffer(buffer)
+    try:
+        return _c_recv(fd, view, min(nbytes, len(view)), flags)
+    finally:
+        release(view)
+
+
+def _recvfrom_into_view(fd, buffer, nbytes, flags, name, size):
+    view = writable_buffer(buffer)
+    try:
+        return _c_recvfrom(fd, view, min(nbytes, len(view)), flags, name,
+                           size)
+    finally:
+        release(view)
+
+
+# (``data`` from stable_buffer()).
 
 def _send_view(fd, data, flags):
     view = readable_buffer(data)
