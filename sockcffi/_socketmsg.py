@@ -69,6 +69,28 @@ def _iovec(views):
     return iov
 
 
+def _into_view(item):
+    try:
+        return writable_buffer(item)
+    except TypeError:
+        raise TypeError("recvmsg_into() argument 1 must be an iterable of "
+                        "single-segment read-write buffers") from None
+
+
+def _recvmsg_into_views(fd, m, buf, bufsize, items, iovlen, control,
+                        ancbufsize, flags):
+    """recvmsg_into()'s system call in timeout mode: the buffers' views are
+    taken here, after the wait, and released when it returns."""
+    views = []
+    try:
+        for item in items:
+            views.append(_into_view(item))
+        return _c_recvmsg(fd, m, buf, bufsize, _iovec(views), len(views),
+                          control, ancbufsize, flags)
+    finally:
+        release_all(views)
+
+
 class MessageCalls:
     """The message-level system calls of the socket object."""
 
@@ -111,24 +133,28 @@ class MessageCalls:
                             "iterable") from None
         ancbufsize = ssize(ancbufsize)
         flags = c_int(flags)
+        if self._timeout:
+            # Checked now; the views are taken after the wait
+            # (_recvmsg_into_views): PyPy lets an exported bytearray be
+            # resized, and the kernel would write into freed memory.
+            for item in items:
+                release(_into_view(item))
+            return self._recvmsg(_NULL, 0, items, len(items), ancbufsize,
+                                 flags, _recvmsg_into_views)
         views = []
         try:
             for item in items:
-                try:
-                    views.append(writable_buffer(item))
-                except TypeError:
-                    raise TypeError("recvmsg_into() argument 1 must be an "
-                                    "iterable of single-segment read-write "
-                                    "buffers") from None
+                views.append(_into_view(item))
             return self._recvmsg(_NULL, 0, _iovec(views), len(views),
                                  ancbufsize, flags)
         finally:
-            for view in views:
-                release(view)
+            release_all(views)
 
-    def _recvmsg(self, buf, bufsize, iov, iovlen, ancbufsize, flags):
+    def _recvmsg(self, buf, bufsize, iov, iovlen, ancbufsize, flags,
+                 function=_c_recvmsg):
         """One recvmsg() into buf/bufsize or, when iov is not NULL, the
-        iovlen buffers of iov."""
+        iovlen buffers of iov (``function`` in timeout mode: a list of
+        buffers that _recvmsg_into_views exports after the wait)."""
         if ancbufsize < 0 or ancbufsize > _ANCBUF_MAX:
             raise ValueError("invalid ancillary data buffer length")
         try:
@@ -143,7 +169,7 @@ class MessageCalls:
         else:
             c_control = _NULL
         if self._timeout:
-            n = self._call_timed(READ, _c_recvmsg, m, buf, bufsize, iov,
+            n = self._call_timed(READ, function, m, buf, bufsize, iov,
                                  iovlen, c_control, ancbufsize, flags)
         else:
             n = _c_recvmsg(self._fd, m, buf, bufsize, iov, iovlen, c_control,

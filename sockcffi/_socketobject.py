@@ -38,12 +38,19 @@ from warnings import warn as _warn
 from . import _buffers
 from . import addresses as _addresses
 from ._args import (c_int, exact_int, fd as _fd_arg, readable_buffer,
-                    release, socket_fd, ssize, stable_buffer, stable_view,
+                    release, socket_fd, stable_buffer, stable_view,
                     writable_buffer)
 from ._binding import HAVE_AFALG, HAVE_MMSG, ffi, lib
 from ._firstuse import LoadedOnFirstUse
 from ._socketmsg import MessageCalls
 from ._socketopts import OptionCalls
+from ._viewcalls import (into_arguments as _into_arguments,
+                         into_checked as _into_checked,
+                         into_length as _into_length,
+                         recv_into_view as _recv_into_view,
+                         recvfrom_into_view as _recvfrom_into_view,
+                         send_more as _send_more, send_view as _send_view,
+                         sendto_view as _sendto_view)
 from .errors import from_errno, timeout as _timeout_error
 from .timeouts import getdefaulttimeout, parse_timeout
 from .waiting import CONNECT, READ, WRITE, wait
@@ -582,7 +589,7 @@ class SocketType(MessageCalls, OptionCalls):
                                     flags)
         view = writable_buffer(buffer)
         try:
-            nbytes = self._into_length(view, nbytes, "recv_into",
+            nbytes = _into_length(view, nbytes, "recv_into",
                                        "buffer too small for requested bytes")
             if not nbytes:
                 return 0
@@ -592,20 +599,6 @@ class SocketType(MessageCalls, OptionCalls):
             return n
         finally:
             release(view)
-
-    @staticmethod
-    def _into_length(view, nbytes, caller, too_big):
-        """The byte count of a ``*_into`` call: ``nbytes``, or the view's
-        own length for 0; never more than the view."""
-        nbytes = ssize(nbytes)
-        if nbytes < 0:
-            raise ValueError("negative buffersize in %s" % caller)
-        size = len(view)
-        if not nbytes:
-            return size
-        if nbytes > size:
-            raise ValueError(too_big)
-        return nbytes
 
     def recvfrom(self, bufsize, flags=0):
         """recvfrom(buffersize[, flags]) -> (data, address info)
@@ -692,7 +685,7 @@ class SocketType(MessageCalls, OptionCalls):
         else:
             view = writable_buffer(buffer)
             try:
-                nbytes = self._into_length(view, nbytes, "recvfrom_into",
+                nbytes = _into_length(view, nbytes, "recvfrom_into",
                                            too_big)
                 n = _c_recvfrom(self._fd, view, nbytes, flags, name[0],
                                 size)
@@ -845,85 +838,6 @@ class SocketType(MessageCalls, OptionCalls):
             return sent
         finally:
             release(view)
-
-
-def _into_arguments(buffer, nbytes, flags):
-    """recv_into()/recvfrom_into()'s ``nbytes`` and ``flags`` as exact ints,
-    converted (the caller's code) after the buffer is checked ("w*" comes
-    first) and before it is exported for the call."""
-    release(writable_buffer(buffer))
-    nbytes = ssize(nbytes)
-    if flags.__class__ is not int:
-        flags = c_int(flags)
-    return nbytes, flags
-
-
-def _into_checked(buffer, nbytes, caller, too_big):
-    """The byte count of a ``*_into`` call in timeout mode, checked against
-    the buffer before the wait (SocketType._into_length); the call's own
-    view, taken after the wait, bounds it again."""
-    view = writable_buffer(buffer)
-    try:
-        return SocketType._into_length(view, nbytes, caller, too_big)
-    finally:
-        release(view)
-
-
-# Receives and sends whose buffer view is taken after the wait: the
-# function the timeout mode's seam calls once the descriptor is ready.
-
-def _recv_into_view(fd, buffer, nbytes, flags):
-    view = writable_buffer(buffer)
-    try:
-        return _c_recv(fd, view, min(nbytes, len(view)), flags)
-    finally:
-        release(view)
-
-
-def _recvfrom_into_view(fd, buffer, nbytes, flags, name, size):
-    view = writable_buffer(buffer)
-    try:
-        return _c_recvfrom(fd, view, min(nbytes, len(view)), flags, name,
-                           size)
-    finally:
-        release(view)
-
-
-# (``data`` from stable_buffer()).
-
-def _send_view(fd, data, flags):
-    view = readable_buffer(data)
-    try:
-        return _c_send(fd, view, len(view), flags)
-    finally:
-        release(view)
-
-
-def _sendto_view(fd, data, flags, sa, length):
-    view = readable_buffer(data)
-    try:
-        return _c_sendto(fd, view, len(view), flags, sa, length)
-    finally:
-        release(view)
-
-
-def _send_more(fd, data, progress, flags):
-    """One chunk of a sendall() in timeout mode, from ``progress[0]``
-    bytes on: 1 while more is left, 0 when all is sent, -1 on failure."""
-    view = readable_buffer(data)
-    try:
-        done = progress[0]
-        total = len(view)
-        if done >= total:
-            return 0
-        sent = _c_send(fd, view + done, total - done, flags)
-        if sent < 0:
-            return -1
-        done += sent
-        progress[0] = done
-        return 1 if done < total else 0
-    finally:
-        release(view)
 
 
 SocketType.__module__ = "sockcffi"

@@ -231,7 +231,10 @@ CHILD = textwrap.dedent(r"""
             a.send(b"X" * 100)
             nbytes = Index(0)
         try:
-            getattr(b, method)(ba, nbytes)
+            if method == "recvmsg_into":
+                b.recvmsg_into([ba], nbytes)
+            else:
+                getattr(b, method)(ba, nbytes)
             outcome = "ok"
         except Exception as e:
             outcome = type(e).__name__
@@ -269,7 +272,8 @@ def check(result):
 
 
 @pytest.mark.parametrize("case", ["recv_into", "recvfrom_into",
-                                  "wait_recv_into", "wait_recvfrom_into"])
+                                  "recvmsg_into", "wait_recv_into",
+                                  "wait_recvfrom_into", "wait_recvmsg_into"])
 def test_resize_around_a_receive_into(case):
     ours = run("sockcffi", case)
     check(ours)
