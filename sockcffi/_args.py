@@ -11,7 +11,12 @@ stdlib's exception classes.  Three rules hold for every converter:
   ``len()`` of the caller's object;
 * a buffer view is exported for one call: the caller releases it (``with``
   or :func:`release` in a ``finally``) when the call ends, error or not, so
-  a failed call never leaves the caller's bytearray locked.
+  a failed call never leaves the caller's bytearray locked;
+* a view is taken after every conversion (all caller code: iteration,
+  ``__index__``, ``__len__``, addresses) and every wait, right before the
+  system call that uses it: :func:`stable_buffer` checks (on PyPy copies)
+  the data in its place among the arguments, :func:`export_readable`
+  exports it at the call.
 
 Text converters use ``str.encode(value, ...)`` rather than ``value.encode``
 so that a ``str`` subclass cannot substitute another object for the bytes.
@@ -27,6 +32,9 @@ from ._binding import ffi
 __all__ = []
 
 PYPY = sys.implementation.name == "pypy"
+# Whether a buffer stays pinned while exported (its owner cannot resize or
+# free it): CPython's buffer protocol guarantees it, PyPy's does not.
+PINS_EXPORTS = not PYPY
 
 C_INT_MIN = -2 ** 31
 C_INT_MAX = 2 ** 31 - 1
@@ -159,6 +167,61 @@ def readable_buffer(data):
         return _from_buffer(data)
     except TypeError:
         raise bytes_like_error(data) from None
+
+
+def stable_buffer(data):
+    """Format unit "y*" for a buffer that a system call reads later:
+    ``data`` checked as a bytes-like object, in a form whose memory nobody
+    can free before that call ends.  Exact bytes are immutable and stay as
+    they are.  Where exports are pinned (CPython: resizing an exported
+    bytearray raises BufferError) it is the object itself, once it has
+    shown that it exports a buffer; PyPy lets a bytearray be resized while
+    exported, so there anything else is copied, as PyPy's own socket does
+    (another thread resizing it during the call then cannot free what the
+    kernel reads).  The view is taken by :func:`export_readable` once every
+    other argument is converted and any wait is over."""
+    if data.__class__ is bytes:
+        return data
+    if PINS_EXPORTS:
+        release(readable_buffer(data))
+        return data
+    return buffer_bytes(data)
+
+
+def stable_view(data):
+    """The view of ``stable_buffer(data)`` in one step, for a system call
+    made at once (nothing left to convert, no wait before it).  Release it
+    when the call ends."""
+    if PINS_EXPORTS or data.__class__ is bytes:
+        return readable_buffer(data)
+    return readable_buffer(buffer_bytes(data))
+
+
+def export_readable(items, error=None):
+    """Views of the bytes-like objects in the list ``items`` for one system
+    call, and their total length.  Take them right before the call -- no
+    caller code and no wait in between -- and release them with
+    :func:`release_all` when it ends; if one fails, those already taken
+    are released here (TypeError(``error``) for a non-buffer, if given)."""
+    views = []
+    try:
+        for item in items:
+            views.append(readable_buffer(item))
+    except TypeError:
+        release_all(views)
+        if error is None:
+            raise
+        raise TypeError(error) from None
+    except BaseException:
+        release_all(views)
+        raise
+    return views, sum(map(len, views))
+
+
+def release_all(views):
+    """Release every view of a list (from :func:`export_readable`)."""
+    for view in views:
+        release(view)
 
 
 def writable_buffer(data):

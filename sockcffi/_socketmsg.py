@@ -17,7 +17,8 @@ from warnings import warn as _warn
 
 from . import _buffers
 from . import addresses as _addresses
-from ._args import c_int, readable_buffer, release, ssize, writable_buffer
+from ._args import (c_int, export_readable, release, release_all,
+                    ssize, stable_buffer, writable_buffer)
 from ._binding import ffi, lib
 from .ancillary import (MALFORMED, build_control, close_received_fds,
                         parse_control, received_items)
@@ -68,6 +69,28 @@ def _iovec(views):
     return iov
 
 
+def _into_view(item):
+    try:
+        return writable_buffer(item)
+    except TypeError:
+        raise TypeError("recvmsg_into() argument 1 must be an iterable of "
+                        "single-segment read-write buffers") from None
+
+
+def _recvmsg_into_views(fd, m, buf, bufsize, items, iovlen, control,
+                        ancbufsize, flags):
+    """recvmsg_into()'s system call in timeout mode: the buffers' views are
+    taken here, after the wait, and released when it returns."""
+    views = []
+    try:
+        for item in items:
+            views.append(_into_view(item))
+        return _c_recvmsg(fd, m, buf, bufsize, _iovec(views), len(views),
+                          control, ancbufsize, flags)
+    finally:
+        release_all(views)
+
+
 class MessageCalls:
     """The message-level system calls of the socket object."""
 
@@ -110,24 +133,28 @@ class MessageCalls:
                             "iterable") from None
         ancbufsize = ssize(ancbufsize)
         flags = c_int(flags)
+        if self._timeout:
+            # Checked now; the views are taken after the wait
+            # (_recvmsg_into_views): PyPy lets an exported bytearray be
+            # resized, and the kernel would write into freed memory.
+            for item in items:
+                release(_into_view(item))
+            return self._recvmsg(_NULL, 0, items, len(items), ancbufsize,
+                                 flags, _recvmsg_into_views)
         views = []
         try:
             for item in items:
-                try:
-                    views.append(writable_buffer(item))
-                except TypeError:
-                    raise TypeError("recvmsg_into() argument 1 must be an "
-                                    "iterable of single-segment read-write "
-                                    "buffers") from None
+                views.append(_into_view(item))
             return self._recvmsg(_NULL, 0, _iovec(views), len(views),
                                  ancbufsize, flags)
         finally:
-            for view in views:
-                release(view)
+            release_all(views)
 
-    def _recvmsg(self, buf, bufsize, iov, iovlen, ancbufsize, flags):
+    def _recvmsg(self, buf, bufsize, iov, iovlen, ancbufsize, flags,
+                 function=_c_recvmsg):
         """One recvmsg() into buf/bufsize or, when iov is not NULL, the
-        iovlen buffers of iov."""
+        iovlen buffers of iov (``function`` in timeout mode: a list of
+        buffers that _recvmsg_into_views exports after the wait)."""
         if ancbufsize < 0 or ancbufsize > _ANCBUF_MAX:
             raise ValueError("invalid ancillary data buffer length")
         try:
@@ -142,7 +169,7 @@ class MessageCalls:
         else:
             c_control = _NULL
         if self._timeout:
-            n = self._call_timed(READ, _c_recvmsg, m, buf, bufsize, iov,
+            n = self._call_timed(READ, function, m, buf, bufsize, iov,
                                  iovlen, c_control, ancbufsize, flags)
         else:
             n = _c_recvmsg(self._fd, m, buf, bufsize, iov, iovlen, c_control,
@@ -197,6 +224,9 @@ class MessageCalls:
         ancillary data items ``(level, type, data)``; the number of bytes
         sent.
         """
+        # Every argument is converted (the caller's code runs here) before
+        # any buffer is exported: the views are taken right before the
+        # system call, after the wait in timeout mode (_sendmsg_views).
         if address is not None:
             name, namelen = _addresses.to_sockaddr(
                 self._family, self._proto, address, "sendmsg")
@@ -207,48 +237,67 @@ class MessageCalls:
         except TypeError:
             raise TypeError("sendmsg() argument 1 must be an "
                             "iterable") from None
-        views = []
-        try:
-            if len(items) == 1 and items[0].__class__ is bytes:
-                buf = items[0]      # its own buffer: len() is the buffer's
-            else:
-                for item in items:
-                    try:
-                        views.append(readable_buffer(item))
-                    except TypeError:
-                        raise TypeError("sendmsg() argument 1 must be an "
-                                        "iterable of bytes-like objects") \
-                            from None
-                buf = views[0] if len(views) == 1 else None
-            if buf is not None:
-                buflen, iov, iovlen = len(buf), _NULL, 0
-            else:
-                buf, buflen, iov, iovlen = _NULL, 0, _iovec(views), len(views)
+        if len(items) == 1 and items[0].__class__ is bytes:
+            buf = items[0]      # its own buffer: len() is the buffer's
+            sources = None
+        else:
             try:
-                kit = _kit_pop()
-            except IndexError:
-                kit = _new_kit()
-            if ancdata is _NO_ANCDATA:
-                control, controllen = _NULL, 0
-            else:
-                control, controllen = build_control(ancdata, kit[2])
-            if flags is not _NO_FLAGS:
-                flags = c_int(flags)
-            m = kit[0]
+                sources = [stable_buffer(item) for item in items]
+            except TypeError:
+                raise TypeError(_BUFFERS_ERROR) from None
+        try:
+            kit = _kit_pop()
+        except IndexError:
+            kit = _new_kit()
+        if ancdata is _NO_ANCDATA:
+            control, controllen = _NULL, 0
+        else:
+            control, controllen = build_control(ancdata, kit[2])
+        if flags is not _NO_FLAGS:
+            flags = c_int(flags)
+        m = kit[0]
+        if sources is None:
             if self._timeout:
-                sent = self._call_timed(WRITE, _c_sendmsg, m, buf, buflen,
-                                        iov, iovlen, name, namelen, control,
+                sent = self._call_timed(WRITE, _c_sendmsg, m, buf, len(buf),
+                                        _NULL, 0, name, namelen, control,
                                         controllen, flags)
             else:
-                sent = _c_sendmsg(self._fd, m, buf, buflen, iov, iovlen, name,
+                sent = _c_sendmsg(self._fd, m, buf, len(buf), _NULL, 0, name,
                                   namelen, control, controllen, flags)
                 if sent < 0:
-                    sent = self._retry(_c_sendmsg, m, buf, buflen, iov,
-                                       iovlen, name, namelen, control,
+                    sent = self._retry(_c_sendmsg, m, buf, len(buf), _NULL,
+                                       0, name, namelen, control,
                                        controllen, flags)
-            if len(_msg_pool) < _KITS_KEPT:
-                _kit_push(kit)
-            return sent
-        finally:
-            for view in views:
-                release(view)
+        elif self._timeout:
+            sent = self._call_timed(WRITE, _sendmsg_views, m, sources, name,
+                                    namelen, control, controllen, flags)
+        else:
+            sent = _sendmsg_views(self._fd, m, sources, name, namelen,
+                                  control, controllen, flags)
+            if sent < 0:
+                sent = self._retry(_sendmsg_views, m, sources, name, namelen,
+                                   control, controllen, flags)
+        if len(_msg_pool) < _KITS_KEPT:
+            _kit_push(kit)
+        return sent
+
+
+_BUFFERS_ERROR = ("sendmsg() argument 1 must be an iterable of bytes-like "
+                  "objects")
+
+
+def _sendmsg_views(fd, m, sources, name, namelen, control, controllen,
+                   flags):
+    """One sendmsg() of the buffers ``sources`` (from stable_buffer()):
+    their views are taken here, right before the system call, and released
+    when it returns."""
+    views, _ = export_readable(sources, _BUFFERS_ERROR)
+    try:
+        if len(views) == 1:
+            view = views[0]
+            return _c_sendmsg(fd, m, view, len(view), _NULL, 0, name,
+                              namelen, control, controllen, flags)
+        return _c_sendmsg(fd, m, _NULL, 0, _iovec(views), len(views), name,
+                          namelen, control, controllen, flags)
+    finally:
+        release_all(views)

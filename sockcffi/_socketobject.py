@@ -38,11 +38,19 @@ from warnings import warn as _warn
 from . import _buffers
 from . import addresses as _addresses
 from ._args import (c_int, exact_int, fd as _fd_arg, readable_buffer,
-                    release, socket_fd, ssize, writable_buffer)
+                    release, socket_fd, stable_buffer, stable_view,
+                    writable_buffer)
 from ._binding import HAVE_AFALG, HAVE_MMSG, ffi, lib
 from ._firstuse import LoadedOnFirstUse
 from ._socketmsg import MessageCalls
 from ._socketopts import OptionCalls
+from ._viewcalls import (into_arguments as _into_arguments,
+                         into_checked as _into_checked,
+                         into_length as _into_length,
+                         recv_into_view as _recv_into_view,
+                         recvfrom_into_view as _recvfrom_into_view,
+                         send_more as _send_more, send_view as _send_view,
+                         sendto_view as _sendto_view)
 from .errors import from_errno, timeout as _timeout_error
 from .timeouts import getdefaulttimeout, parse_timeout
 from .waiting import CONNECT, READ, WRITE, wait
@@ -479,8 +487,13 @@ class SocketType(MessageCalls, OptionCalls):
     def _call_timed(self, events, function, *args):
         """``function(fd, *args)`` in timeout mode: wait for ``events``
         before each attempt, within one deadline for the whole call.  The
-        descriptor is read again after every wait."""
-        deadline = monotonic() + self._timeout
+        descriptor is read again after every wait.  A buffer the call reads
+        is exported inside ``function``, after the wait (stable_buffer)."""
+        return self._call_until(monotonic() + self._timeout, events,
+                                function, *args)
+
+    def _call_until(self, deadline, events, function, *args):
+        """:meth:`_call_timed` with the deadline of a longer call."""
         while True:
             wait(self._fd, events, deadline)
             fd = self._fd
@@ -561,36 +574,31 @@ class SocketType(MessageCalls, OptionCalls):
         Receive into a writable buffer, up to ``nbytes`` bytes (default: its
         size); the number of bytes received.
         """
-        view = writable_buffer(buffer)
-        try:
-            nbytes = self._into_length(view, nbytes, "recv_into",
-                                       "buffer too small for requested bytes")
-            if flags.__class__ is not int:
-                flags = c_int(flags)
+        # The caller's code (__index__) runs before the buffer is exported,
+        # and in timeout mode the view is taken after the wait: PyPy lets
+        # a bytearray be resized while exported, and the kernel would write
+        # into freed memory.
+        if nbytes.__class__ is not int or flags.__class__ is not int:
+            nbytes, flags = _into_arguments(buffer, nbytes, flags)
+        if self._timeout:
+            nbytes = _into_checked(buffer, nbytes, "recv_into",
+                                   "buffer too small for requested bytes")
             if not nbytes:
                 return 0
-            if self._timeout:
-                return self._call_timed(READ, _c_recv, view, nbytes, flags)
+            return self._call_timed(READ, _recv_into_view, buffer, nbytes,
+                                    flags)
+        view = writable_buffer(buffer)
+        try:
+            nbytes = _into_length(view, nbytes, "recv_into",
+                                       "buffer too small for requested bytes")
+            if not nbytes:
+                return 0
             n = _c_recv(self._fd, view, nbytes, flags)
             if n < 0:
                 return self._retry(_c_recv, view, nbytes, flags)
             return n
         finally:
             release(view)
-
-    @staticmethod
-    def _into_length(view, nbytes, caller, too_big):
-        """The byte count of a ``*_into`` call: ``nbytes``, or the view's
-        own length for 0; never more than the view."""
-        nbytes = ssize(nbytes)
-        if nbytes < 0:
-            raise ValueError("negative buffersize in %s" % caller)
-        size = len(view)
-        if not nbytes:
-            return size
-        if nbytes > size:
-            raise ValueError(too_big)
-        return nbytes
 
     def recvfrom(self, bufsize, flags=0):
         """recvfrom(buffersize[, flags]) -> (data, address info)
@@ -658,30 +666,34 @@ class SocketType(MessageCalls, OptionCalls):
 
         recv_into() that also gives the sender's address.
         """
-        view = writable_buffer(buffer)
+        too_big = "nbytes is greater than the length of the buffer"
+        # As in recv_into(): conversions before the export, and the view
+        # after the wait.
+        if nbytes.__class__ is not int or flags.__class__ is not int:
+            nbytes, flags = _into_arguments(buffer, nbytes, flags)
+        if self._timeout:
+            nbytes = _into_checked(buffer, nbytes, "recvfrom_into", too_big)
         try:
-            nbytes = self._into_length(
-                view, nbytes, "recvfrom_into",
-                "nbytes is greater than the length of the buffer")
-            if flags.__class__ is not int:
-                flags = c_int(flags)
+            name = _names_pop()
+        except IndexError:
+            name = _new_name()
+        size = name[1]
+        size[0] = _STORAGE_SIZE
+        if self._timeout:
+            n = self._call_timed(READ, _recvfrom_into_view, buffer, nbytes,
+                                 flags, name[0], size)
+        else:
+            view = writable_buffer(buffer)
             try:
-                name = _names_pop()
-            except IndexError:
-                name = _new_name()
-            size = name[1]
-            size[0] = _STORAGE_SIZE
-            if self._timeout:
-                n = self._call_timed(READ, _c_recvfrom, view, nbytes, flags,
-                                     name[0], size)
-            else:
+                nbytes = _into_length(view, nbytes, "recvfrom_into",
+                                           too_big)
                 n = _c_recvfrom(self._fd, view, nbytes, flags, name[0],
                                 size)
                 if n < 0:
                     n = self._retry(_c_recvfrom, view, nbytes, flags,
                                     name[0], size)
-        finally:
-            release(view)
+            finally:
+                release(view)
         address = _decode_cached(name[0], size[0], self._proto, name[2])
         _names_push(name)
         return n, address
@@ -715,11 +727,12 @@ class SocketType(MessageCalls, OptionCalls):
             if sent < 0:
                 return self._retry(_c_send, data, len(data), flags)
             return sent
-        view = readable_buffer(data)
+        if self._timeout:
+            # The view is taken after the wait (_send_view).
+            return self._call_timed(WRITE, _send_view, stable_buffer(data),
+                                    flags)
+        view = stable_view(data)
         try:
-            if self._timeout:
-                return self._call_timed(WRITE, _c_send, view, len(view),
-                                        flags)
             sent = _c_send(self._fd, view, len(view), flags)
             if sent < 0:
                 return self._retry(_c_send, view, len(view), flags)
@@ -748,6 +761,16 @@ class SocketType(MessageCalls, OptionCalls):
             done = sent
         else:
             done = 0
+        data = stable_buffer(data)
+        if self._timeout:
+            # Timeout mode waits between chunks: each chunk's view is taken
+            # after its wait (_send_more), within one deadline.
+            deadline = monotonic() + self._timeout
+            progress = [done]
+            while self._call_until(deadline, WRITE, _send_more, data,
+                                   progress, flags):
+                pass
+            return None
         view = readable_buffer(data)
         try:
             self._send_rest(view, done, flags)
@@ -755,14 +778,12 @@ class SocketType(MessageCalls, OptionCalls):
             release(view)
 
     def _send_rest(self, view, done, flags):
+        """The rest of a blocking or non-blocking sendall(): no wait but
+        the kernel's inside send()."""
         total = len(view)
-        timeout = self._timeout
-        deadline = monotonic() + timeout if timeout else None
         while done < total:
-            if timeout:
-                wait(self._fd, WRITE, deadline)
-            # Read again on every round: after a wait, a partial send or an
-            # EINTR the socket may have been closed by another thread.
+            # Read again on every round: after a partial send or an EINTR
+            # the socket may have been closed by another thread.
             fd = self._fd
             if fd < 0:
                 raise _closed_error()
@@ -771,10 +792,8 @@ class SocketType(MessageCalls, OptionCalls):
                 done += sent
                 continue
             err = ffi.errno
-            if err == EINTR or (timeout and (err == EAGAIN
-                                             or err == EWOULDBLOCK)):
-                continue
-            raise from_errno(err)
+            if err != EINTR:
+                raise from_errno(err)
 
     def sendto(self, data, *args):
         """sendto(data[, flags], address) -> count
@@ -791,25 +810,34 @@ class SocketType(MessageCalls, OptionCalls):
         else:
             raise TypeError("sendto() takes 2 or 3 arguments (%d given)"
                             % (len(args) + 1))
-        if data.__class__ is bytes:           # its len() is its buffer's
-            view = None
-            buf = data
-        else:
-            view = buf = readable_buffer(data)
-        try:
-            sa, length = _to_sockaddr(self._family, self._proto, address,
-                                      "sendto")
-            if self._timeout:
-                return self._call_timed(WRITE, _c_sendto, buf, len(buf),
+        # The data is checked in its place among the arguments, its view
+        # taken after the address is converted (the caller's code) and,
+        # in timeout mode, after the wait (_sendto_view).
+        if data.__class__ is not bytes:       # exact bytes: their own buffer
+            data = stable_buffer(data)
+        sa, length = _to_sockaddr(self._family, self._proto, address,
+                                  "sendto")
+        if self._timeout:
+            if data.__class__ is bytes:
+                return self._call_timed(WRITE, _c_sendto, data, len(data),
                                         flags, sa, length)
-            sent = _c_sendto(self._fd, buf, len(buf), flags, sa, length)
+            return self._call_timed(WRITE, _sendto_view, data, flags, sa,
+                                    length)
+        if data.__class__ is bytes:
+            sent = _c_sendto(self._fd, data, len(data), flags, sa, length)
             if sent < 0:
-                return self._retry(_c_sendto, buf, len(buf), flags, sa,
+                return self._retry(_c_sendto, data, len(data), flags, sa,
+                                   length)
+            return sent
+        view = readable_buffer(data)
+        try:
+            sent = _c_sendto(self._fd, view, len(view), flags, sa, length)
+            if sent < 0:
+                return self._retry(_c_sendto, view, len(view), flags, sa,
                                    length)
             return sent
         finally:
-            if view is not None:
-                release(view)
+            release(view)
 
 
 SocketType.__module__ = "sockcffi"

@@ -20,7 +20,8 @@ import os
 
 from . import _buffers
 from ._args import C_INT_MAX as _C_INT_MAX
-from ._args import c_int, exact_int, readable_buffer, release
+from ._args import (PINS_EXPORTS, c_int, exact_int, readable_buffer,
+                    release, stable_buffer)
 from ._binding import ffi, lib
 
 __all__ = ["CMSG_LEN", "CMSG_SPACE"]
@@ -112,22 +113,40 @@ def build_control(ancdata, inline=None):
         raise TypeError("sendmsg() argument 2 must be an iterable") from None
     if not items:
         return _NULL, 0
-    parsed = []
+    if len(items) == 1:
+        return _build_one(items[0], inline)
+    # First every conversion (the caller's code runs here: __index__,
+    # list subclasses), then the views, taken with nothing between them
+    # and the copy into the control buffer.
+    levels = []
+    kinds = []
+    sources = []
+    last = len(items) - 1
+    for i, item in enumerate(items):
+        if not isinstance(item, (tuple, list)) or len(item) != 3:
+            raise _item_error(item)
+        level, kind, data = item
+        if level.__class__ is not int or not 0 <= level <= _C_INT_MAX:
+            level = c_int(level)
+        if kind.__class__ is not int or not 0 <= kind <= _C_INT_MAX:
+            kind = c_int(kind)
+        levels.append(level)
+        kinds.append(kind)
+        # Checked (copied on PyPy) here, in its place; the last item's
+        # data is followed by no caller code, and on CPython its export
+        # below checks it.
+        if data.__class__ is not bytes and (i != last or not PINS_EXPORTS):
+            data = stable_buffer(data)
+        sources.append(data)
+    # Exact bytes are their own buffer (len() is the buffer's); anything
+    # else is a view, released below.
+    views = []
     try:
+        for data in sources:
+            views.append(data if data.__class__ is bytes
+                         else readable_buffer(data))
         total = 0
-        for item in items:
-            if not isinstance(item, (tuple, list)) or len(item) != 3:
-                raise _item_error(item)
-            level, kind, data = item
-            if level.__class__ is not int or not 0 <= level <= _C_INT_MAX:
-                level = c_int(level)
-            if kind.__class__ is not int or not 0 <= kind <= _C_INT_MAX:
-                kind = c_int(kind)
-            # Exact bytes are their own buffer (len() is the buffer's);
-            # anything else is a view, released below.
-            if data.__class__ is not bytes:
-                data = readable_buffer(data)
-            parsed.append((level, kind, data))
+        for data in views:
             n = len(data)
             if n > _SOCKLEN_LIMIT - _SPACE_1:
                 raise OSError("ancillary data item too large")
@@ -139,13 +158,45 @@ def build_control(ancdata, inline=None):
         else:
             control = result = _new_raw(_CHARS, total)
         offset = 0
-        for level, kind, data in parsed:
+        for level, kind, data in zip(levels, kinds, views):
             offset = _cmsg_put(control, offset, level, kind, data, len(data))
     finally:
         # The data is copied: no caller's buffer stays exported.
-        for _, _, data in parsed:
+        for data in views:
             if data.__class__ is not bytes:
                 release(data)
+    return result, total
+
+
+def _build_one(item, inline):
+    """build_control() of one item, the usual case, written out: its level
+    and type are converted before its data is exported, so no caller code
+    runs between the export and the copy."""
+    if not isinstance(item, (tuple, list)) or len(item) != 3:
+        raise _item_error(item)
+    level, kind, data = item
+    if level.__class__ is not int or not 0 <= level <= _C_INT_MAX:
+        level = c_int(level)
+    if kind.__class__ is not int or not 0 <= kind <= _C_INT_MAX:
+        kind = c_int(kind)
+    if data.__class__ is not bytes:
+        # A copy first on PyPy (stable_buffer: exports are not pinned
+        # there, and the copy below is a C call another thread may run
+        # during).
+        data = readable_buffer(data if PINS_EXPORTS else stable_buffer(data))
+    try:
+        n = len(data)
+        if n > _SOCKLEN_LIMIT - _SPACE_1:
+            raise OSError("ancillary data item too large")
+        total = _SPACE_0 + ((n + _ALIGN_MASK) & ~_ALIGN_MASK)
+        if inline is not None and total <= _MSG_CONTROL:
+            control, result = inline, _NULL
+        else:
+            control = result = _new_raw(_CHARS, total)
+        _cmsg_put(control, 0, level, kind, data, n)
+    finally:
+        if data.__class__ is not bytes:
+            release(data)
     return result, total
 
 

@@ -18,39 +18,42 @@ or ``(buffers, ancdata, address)`` (address None when connected).  A count
 below ``len(messages)`` is a partial send: the rest were not sent.
 
 The arrays for the kernel are laid out by small C loops (gen/bindings/
-mmsg.py), so a batch costs a handful of cffi calls, not one per field.
+mmsg.py), so a batch costs a handful of cffi calls, not one per field; they
+come from a pool (sockcffi._buffers take_batch/give_batch), so a batch of
+large buffers costs what a batch of small ones does, and only the bytes
+received are copied out (the C results loop packs them first).  What is
+sent is copied into bytes before anything is exported (the messages are
+converted first, the caller's code included), so no view of a caller's
+buffer is ever held across the caller's code or a wait.  The system calls
+go through the socket object's call seam (``_call_timed``/``_retry``).
 """
-import os
-from errno import EAGAIN, EBADF, EINTR, EWOULDBLOCK
-from time import monotonic
-
-from . import addresses as _addresses
+from ._args import (buffer_bytes, export_readable, readable_buffer,
+                    release, release_all)
 from ._args import c_int as _c_int
 from ._args import ssize
 from ._binding import ffi, lib
+from . import _buffers
+from . import addresses as _addresses
 from warnings import warn as _warn
 
+from ._socketobject import SocketType
 from .ancillary import (MALFORMED, build_control, close_received_fds,
                         parse_control)
-from .errors import from_errno
-from .waiting import READ, WRITE, wait
+from .waiting import READ, WRITE
 
 __all__ = ["recvmmsg", "sendmmsg"]
 
 _MAX_BATCH = 1024           # UIO_MAXIOV: the kernel takes no more a call
 _SOCKLEN_LIMIT = 0x7fffffff
-_new_raw = ffi.new_allocator(should_clear_after_alloc=False)
 _CMSG_ALIGN = ffi.alignof("struct cmsghdr")
 _WAITFORONE = getattr(lib, "MSG_WAITFORONE", 0)
 _MSG_TRUNC = getattr(lib, "MSG_TRUNC", 0)
-# Small receive buffers are copied out in one piece and sliced.
-_SLICE_LIMIT = 2048
-# Arrays kept between calls: shapes, sets per shape, bytes per set.
-_recv_pool = {}
-_send_pool = {}
-_POOL_SHAPES = 8
-_POOL_SETS = 4
-_POOL_BYTES = 1 << 18
+_NULL = ffi.NULL
+_unpack = ffi.unpack
+_take_batch = _buffers.take_batch
+_give_batch = _buffers.give_batch
+_c_recvmmsg = lib.sockcffi_recvmmsg
+_c_sendmmsg = lib.sockcffi_sendmmsg
 _TUPLE = {tuple}
 _PAIR = {2}
 _BYTES = {bytes}
@@ -60,39 +63,41 @@ _BYTES = {bytes}
 _decode = _addresses.decode_cached
 
 
-def _closed():
-    return OSError(EBADF, os.strerror(EBADF))
+class _Foreign:
+    """Another module's socket object (the stdlib's: the functions here
+    take any socket object) seen as the call seam reads a socket: its
+    descriptor and timeout, read again at every use."""
+
+    __slots__ = ("_sock",)
+
+    def __init__(self, sock):
+        self._sock = sock
+
+    @property
+    def _fd(self):
+        return self._sock.fileno()
+
+    @property
+    def _timeout(self):
+        return self._sock.gettimeout()
+
+    _call_timed = SocketType._call_timed
+    _call_until = SocketType._call_until
+    _retry = SocketType._retry
 
 
 def _call(sock, events, function, m, n, flags):
-    """``function(fd, m, n, flags)`` under the socket's timeout rules,
-    retrying EINTR (PEP 475); the descriptor is read again after every
-    wait or interruption, so a socket closed meanwhile gives EBADF."""
-    timeout = sock.gettimeout()
-    fd = sock.fileno()
-    if not timeout:                 # blocking (None) or non-blocking (0.0)
-        while True:
-            result = function(fd, m, n, flags)
-            if result >= 0:
-                return result
-            err = ffi.errno
-            if err != EINTR:
-                raise from_errno(err)
-            fd = sock.fileno()
-            if fd < 0:
-                raise _closed()
-    deadline = monotonic() + timeout
-    while True:
-        wait(fd, events, deadline)
-        fd = sock.fileno()
-        if fd < 0:
-            raise _closed()
-        result = function(fd, m, n, flags)
-        if result >= 0:
-            return result
-        err = ffi.errno
-        if err != EINTR and err != EAGAIN and err != EWOULDBLOCK:
-            raise from_errno(err)
+    """``function(fd, m, n, flags)`` through the socket object's call seam:
+    its timeout rules, the EINTR retry (PEP 475) and the descriptor read
+    again after every wait or interruption."""
+    if not isinstance(sock, SocketType):
+        sock = _Foreign(sock)
+    if sock._timeout:
+        return sock._call_timed(events, function, m, n, flags)
+    result = function(sock._fd, m, n, flags)
+    if result < 0:
+        result = sock._retry(function, m, n, flags)
+    return result
 
 
 # --- receiving ---------------------------------------------------------------
@@ -119,25 +124,18 @@ def recvmmsg(sock, count, bufsize, ancbufsize=0, flags=0):
     stride = 0
     if ancbufsize:
         stride = -(-ancbufsize // _CMSG_ALIGN) * _CMSG_ALIGN
-    key = (n, bufsize, stride)
-    if flags & _MSG_TRUNC:
-        # The kernel may write less than it reports (nothing at all for a
-        # stream socket): a zeroed buffer, never a pooled one.
-        arrays = _recv_arrays(n, bufsize, stride, ffi.new)
-    else:
-        try:
-            arrays = _recv_pool[key].pop()
-        except (KeyError, IndexError):
-            arrays = _recv_arrays(n, bufsize, stride)
-    buf, names, control, m, iov, info = arrays
-    lib.sockcffi_mmsg_recv_setup(m, iov, n, buf, bufsize, names, control,
-                                 stride, ancbufsize)
-    got = _call(sock, READ, lib.sockcffi_recvmmsg, m, n,
-                flags | _WAITFORONE)
+    arrays = _take_batch(n, n * bufsize, n * stride)
+    m = arrays.msgs
+    control = arrays.control if stride else _NULL
+    # MSG_TRUNC: the kernel may write less than it reports (nothing at all
+    # for a stream socket), so the data room is zeroed first.
+    lib.sockcffi_mmsg_recv_setup(m, arrays.iov, n, arrays.data, bufsize,
+                                 arrays.names, control, stride, ancbufsize,
+                                 flags & _MSG_TRUNC)
+    got = _call(sock, READ, _c_recvmmsg, m, n, flags | _WAITFORONE)
     got = min(got, n)
     try:
-        result = _results(sock, m, got, buf, bufsize, names, ancbufsize,
-                          info)
+        result = _results(sock, arrays, got, bufsize, ancbufsize)
     except BaseException:
         # Descriptors the kernel passed (SCM_RIGHTS) must not leak when
         # their message cannot be returned.
@@ -145,36 +143,8 @@ def recvmmsg(sock, count, bufsize, ancbufsize=0, flags=0):
             for i in range(got):
                 close_received_fds(*_control(m[i].msg_hdr, ancbufsize))
         raise
-    if not flags & _MSG_TRUNC:
-        _recycle(_recv_pool, key, arrays, n * (bufsize + stride))
+    _give_batch(arrays)
     return result
-
-
-def _recv_arrays(n, bufsize, stride, new_buffer=None):
-    """The arrays one recvmmsg() call of n slots needs (not cleared: the C
-    setup fills what the kernel reads; ``new_buffer`` allocates the data
-    buffer when it must be)."""
-    return ((new_buffer or _new_raw)("char[]", max(n * bufsize, 1)),
-            _new_raw("struct sockaddr_storage[]", n),
-            _new_raw("char[]", n * stride) if stride else ffi.NULL,
-            _new_raw("struct mmsghdr[]", n),
-            _new_raw("struct iovec[]", n),
-            _new_raw("long long[]", 4 * n))
-
-
-def _recycle(pool, key, arrays, size):
-    """Keep a call's arrays for the next call of the same shape (raw
-    allocations are costly on PyPy).  Bounded: a few shapes, a few sets
-    each, small buffers only.  A call that raised drops its arrays."""
-    if size > _POOL_BYTES:
-        return
-    sets = pool.get(key)
-    if sets is None:
-        if len(pool) >= _POOL_SHAPES:
-            pool.clear()
-        sets = pool[key] = []
-    if len(sets) < _POOL_SETS:
-        sets.append(arrays)
 
 
 def _control(hdr, ancbufsize):
@@ -183,23 +153,26 @@ def _control(hdr, ancbufsize):
     return hdr.msg_control, min(hdr.msg_controllen, ancbufsize)
 
 
-def _results(sock, m, got, buf, bufsize, names, ancbufsize, info):
+def _results(sock, arrays, got, bufsize, ancbufsize):
     if not got:
         return []
-    lib.sockcffi_mmsg_results(m, got, info)
-    info = ffi.unpack(info, 4 * got)
-    lens = info[:got]
-    if max(lens) > bufsize:
-        # MSG_TRUNC reports the full length: copy no more than bufsize.
-        lens = [n if n <= bufsize else bufsize for n in lens]
-    offsets = range(0, got * bufsize, bufsize)
-    if bufsize <= _SLICE_LIMIT:
-        raw = ffi.buffer(buf, got * bufsize)[:]
-        datas = [raw[o:o + n] for o, n in zip(offsets, lens)]
+    m = arrays.msgs
+    info = arrays.info
+    # Lengths, flags, address lengths, same-sender marks, and the data
+    # packed: message i's bytes are raw[info[4g + i]:info[4g + i + 1]],
+    # never more than its bufsize slot (MSG_TRUNC reports more).
+    lib.sockcffi_mmsg_results(m, got, info, arrays.data, bufsize)
+    info = _unpack(info, 5 * got + 1)
+    packed = info[5 * got]
+    raw = _unpack(arrays.data, packed) if packed else b""
+    if got == 1:
+        datas = [raw]
     else:
-        datas = [ffi.unpack(buf + o, n) for o, n in zip(offsets, lens)]
+        starts = info[4 * got:]
+        datas = [raw[a:b] for a, b in zip(starts, starts[1:])]
     proto = sock.proto
-    same = info[3 * got:]
+    names = arrays.names
+    same = info[3 * got:4 * got]
     if same.count(0) == 1:                  # one sender for the batch
         addrs = [_decode(names + 0, info[2 * got], proto)] * got
     else:
@@ -227,21 +200,11 @@ def _results(sock, m, got, buf, bufsize, names, ancbufsize, info):
 # --- sending -----------------------------------------------------------------
 
 def _bytes_of(data):
-    """A bytes copy of a bytes-like object (its buffer export released at
-    once); TypeError for anything else, as the stdlib says it."""
+    """A bytes copy of a bytes-like object (exact bytes as they are);
+    TypeError for anything else, as the stdlib says it."""
     if data.__class__ is bytes:
         return data
-    if isinstance(data, str):
-        raise TypeError("a bytes-like object is required, not 'str'")
-    try:
-        view = ffi.from_buffer(data)
-    except TypeError:
-        raise TypeError("a bytes-like object is required, not '%s'"
-                        % type(data).__name__) from None
-    try:
-        return ffi.buffer(view)[:]
-    finally:
-        ffi.release(view)
+    return buffer_bytes(data)
 
 
 def _message_error(item):
@@ -309,7 +272,7 @@ def sendmmsg(sock, messages, flags=0):
     first = targets[0]
     shared = targets.count(first) == n
     if shared and first is None:
-        name_array = namelen_array = ffi.NULL
+        name_array = namelen_array = _NULL
         keep = None
     elif shared:
         keep, length = to_sockaddr(family, proto, first, "sendmmsg")
@@ -322,7 +285,7 @@ def sendmmsg(sock, messages, flags=0):
         length = 0
         for address in targets:
             if address is None:
-                sa, length = ffi.NULL, 0
+                sa, length = _NULL, 0
             elif address is not last:
                 sa, length = to_sockaddr(family, proto, address, "sendmmsg")
             last = address
@@ -330,88 +293,88 @@ def sendmmsg(sock, messages, flags=0):
             lengths.append(length)
         name_array = ffi.new("void *[]", keep)
         namelen_array = ffi.new("socklen_t[]", lengths)
+    # Every piece is exact bytes now (copied above if it was not), so the
+    # joined copy and its export are this call's own.
     joined = b"".join(pieces)
     sizes = list(map(len, pieces))
     same_len = sizes.count(sizes[0]) == n
     lens = ffi.new("size_t *", sizes[0]) if same_len \
         else ffi.new("size_t[]", sizes)
-    try:
-        arrays = _send_pool[n].pop()
-    except (KeyError, IndexError):
-        arrays = (_new_raw("struct mmsghdr[]", n),
-                  _new_raw("struct iovec[]", n))
-    m, iov = arrays
-    base = ffi.from_buffer(joined)
+    arrays = _take_batch(n, 0)
+    m = arrays.msgs
+    base = readable_buffer(joined)
     try:
         if sum(sizes) != len(base):           # by construction; checked
             raise RuntimeError("sendmmsg: message lengths do not add up")
-        lib.sockcffi_mmsg_send_setup(m, iov, n, base, lens, same_len,
+        lib.sockcffi_mmsg_send_setup(m, arrays.iov, n, base, lens, same_len,
                                      name_array, namelen_array, shared)
-        sent = _call(sock, WRITE, lib.sockcffi_sendmmsg, m, n, flags)
+        sent = _call(sock, WRITE, _c_sendmmsg, m, n, flags)
     finally:
-        ffi.release(base)
+        release(base)
         del keep
-    _recycle(_send_pool, n, arrays, 0)
+    _give_batch(arrays)
     return sent
 
 
 def _sendmmsg_general(sock, items, flags):
-    """Messages with ancillary data: one msghdr each, set up here."""
-    n = len(items)
+    """Messages with ancillary data: one msghdr each.  First every message
+    is converted -- buffers copied to bytes, ancillary data laid out,
+    addresses converted: all the caller's code runs here -- then the
+    headers are set up over this call's own copies and sent."""
     family = sock.family
     proto = sock.proto
+    to_sockaddr = _addresses.to_sockaddr
+    messages = []
+    for item in items:
+        if item.__class__ is tuple and len(item) == 3:
+            buffers, ancdata, address = item
+            try:
+                buffers = list(buffers)
+            except TypeError:
+                raise TypeError("sendmmsg() buffers must be an "
+                                "iterable of bytes-like objects") \
+                    from None
+        elif item.__class__ is tuple and len(item) == 2:
+            buffers, ancdata, address = [item[0]], (), item[1]
+        elif isinstance(item, (tuple, list)):
+            raise _message_error(item)
+        else:
+            buffers, ancdata, address = [item], (), None
+        pieces = [_bytes_of(data) for data in buffers]
+        ancdata = _items_as_bytes(ancdata)
+        control, controllen = (build_control(ancdata) if ancdata
+                               else (_NULL, 0))
+        if address is not None:
+            sa, length = to_sockaddr(family, proto, address, "sendmmsg")
+        else:
+            sa, length = _NULL, 0
+        messages.append((pieces, control, controllen, sa, length))
+    n = len(messages)
     m = ffi.new("struct mmsghdr[]", n)
     keep = []                   # cdata the kernel reads: alive until sent
-    exports = []                # from_buffer views: released at the end
+    views = []                  # exports of this call's bytes
     try:
-        for i, item in enumerate(items):
-            if item.__class__ is tuple and len(item) == 3:
-                buffers, ancdata, address = item
-                try:
-                    buffers = list(buffers)
-                except TypeError:
-                    raise TypeError("sendmmsg() buffers must be an "
-                                    "iterable of bytes-like objects") \
-                        from None
-            elif item.__class__ is tuple and len(item) == 2:
-                buffers, ancdata, address = [item[0]], (), item[1]
-            elif isinstance(item, (tuple, list)):
-                raise _message_error(item)
-            else:
-                buffers, ancdata, address = [item], (), None
+        for i, (pieces, control, controllen, sa, length) in \
+                enumerate(messages):
             hdr = m[i].msg_hdr
-            iov = ffi.new("struct iovec[]", max(len(buffers), 1))
+            iov = ffi.new("struct iovec[]", max(len(pieces), 1))
             keep.append(iov)
-            for j, data in enumerate(buffers):
-                if isinstance(data, str):
-                    raise TypeError("a bytes-like object is required, "
-                                    "not 'str'")
-                try:
-                    view = ffi.from_buffer(data)
-                except TypeError:
-                    raise TypeError("a bytes-like object is required, not "
-                                    "'%s'" % type(data).__name__) from None
-                exports.append(view)
+            exported, _ = export_readable(pieces)
+            views.extend(exported)
+            for j, view in enumerate(exported):
                 iov[j].iov_base = view
                 iov[j].iov_len = len(view)
             hdr.msg_iov = iov
-            hdr.msg_iovlen = len(buffers)
-            ancdata = _items_as_bytes(ancdata)
-            if ancdata:
-                control, controllen = build_control(ancdata)
-                keep.append(control)
+            hdr.msg_iovlen = len(pieces)
+            if controllen:
                 hdr.msg_control = control
                 hdr.msg_controllen = controllen
-            if address is not None:
-                sa, length = _addresses.to_sockaddr(family, proto, address,
-                                                    "sendmmsg")
-                keep.append(sa)
+            if length:
                 hdr.msg_name = sa
                 hdr.msg_namelen = length
-        return _call(sock, WRITE, lib.sockcffi_sendmmsg, m, n, flags)
+        return _call(sock, WRITE, _c_sendmmsg, m, n, flags)
     finally:
-        for view in exports:
-            ffi.release(view)
+        release_all(views)
 
 
 def _items_as_bytes(ancdata):

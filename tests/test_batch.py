@@ -12,7 +12,7 @@ import warnings
 import pytest
 
 import sockcffi
-from sockcffi import batch, cmsg
+from sockcffi import _socketobject, batch, cmsg
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sockhelpers import JOIN, closing, fd_count, start_thread  # noqa: E402
@@ -126,14 +126,15 @@ def test_non_blocking_raises_blockingioerror(pair):
 
 def test_closed_while_waiting_gives_ebadf(pair, monkeypatch):
     rx, tx = pair
-    real_wait = batch.wait
+    # The batch calls wait in the socket object's call seam.
+    real_wait = _socketobject.wait
 
     def wait_then_close(fd, events, deadline):
         real_wait(fd, events, deadline)
         rx.close()
 
     tx.sendto(b"w", rx.getsockname())
-    monkeypatch.setattr(batch, "wait", wait_then_close)
+    monkeypatch.setattr(_socketobject, "wait", wait_then_close)
     with pytest.raises(OSError) as info:
         rx.recvmmsg(4, 10)
     assert info.value.errno == errno.EBADF
@@ -357,3 +358,161 @@ def test_ipv6_and_stdlib_socket_objects():
         assert got[0][3][0] == "::1" and len(got[0][3]) == 4
     finally:
         closing(rx6, tx6)
+
+
+# --- buffer sizes, pooled arrays, packed results ---------------------------
+
+@pytest.mark.parametrize("bufsize", [1, 63, 64, 2048, 8192, 65536, 200000])
+def test_any_bufsize_gives_what_recvmsg_gives(pair, bufsize):
+    # Mixed lengths around the buffer size: each result is recvmsg()'s
+    # (data cut to bufsize, MSG_TRUNC), whatever the size of the batch's
+    # data room and whether its arrays were kept from an earlier call.
+    rx, tx = pair
+    dest = rx.getsockname()
+    lengths = [0, 1, 64, bufsize - 1, bufsize, bufsize + 1, 3, 65000]
+    # (UDP over IPv4 carries at most 65507 bytes.)
+    messages = [bytes([65 + i]) * min(n, 65000)
+                for i, n in enumerate(lengths)]
+    for start in (0, 2, 4, 6, 0, 2, 4, 6):
+        # Two at a time: the receive queue holds no more large datagrams.
+        batch = messages[start:start + 2]
+        assert tx.sendmmsg([(m, dest) for m in batch]) == 2
+        got = []
+        while len(got) < 2:
+            got += rx.recvmmsg(2 - len(got), bufsize)
+        for one, sent in zip(got, batch):
+            assert one[0] == sent[:bufsize]
+            assert one[2] == (S.MSG_TRUNC if len(sent) > bufsize else 0)
+            assert one[3] == tx.getsockname()
+
+
+def test_only_this_calls_bytes_come_back(pair):
+    # A kept data room holds an earlier batch's bytes: a later, shorter
+    # datagram (with or without MSG_TRUNC) never returns any of them.
+    rx, tx = pair
+    dest = rx.getsockname()
+    tx.sendmmsg([(b"S" * 4000, dest)] * 8)
+    assert [d for d, _, _, _ in rx.recvmmsg(8, 4096)] == [b"S" * 4000] * 8
+    tx.sendmmsg([(b"n" * 10, dest)] * 8)
+    assert [d for d, _, _, _ in rx.recvmmsg(8, 4096)] == [b"n" * 10] * 8
+    tx.sendmmsg([(b"t" * 10, dest)] * 8)
+    got = rx.recvmmsg(8, 4096, 0, S.MSG_TRUNC)
+    assert [d for d, _, _, _ in got] == [b"t" * 10] * 8
+
+
+def test_msg_trunc_on_a_stream_socket_returns_zeros():
+    # TCP with MSG_TRUNC discards the data and writes nothing: the bytes
+    # reported come from a zeroed room, never a kept buffer's old bytes.
+    from sockhelpers import tcp_pair
+    srv, cli, conn = tcp_pair(S)
+    try:
+        cli.sendall(b"secret" * 100)
+        conn.settimeout(JOIN)
+        assert conn.recv(600, S.MSG_PEEK)
+        conn.settimeout(None)
+        dest = ("127.0.0.1", 9)
+        rx, tx = S.socket(S.AF_INET, S.SOCK_DGRAM), S.socket(S.AF_INET,
+                                                               S.SOCK_DGRAM)
+        rx.bind(("127.0.0.1", 0))
+        tx.sendmmsg([(b"OLD" * 100, rx.getsockname())] * 2)
+        rx.settimeout(JOIN)
+        while len(rx.recvmmsg(2, 300)) < 2:
+            pass
+        closing(rx, tx)
+        try:
+            got = conn.recvmmsg(2, 300, 0, S.MSG_TRUNC)
+        except OSError:
+            pytest.skip("recvmmsg on TCP refused here")
+        for data, _, _, _ in got:
+            assert data.strip(b"\0") == b"", data[:20]
+        assert dest
+    finally:
+        closing(srv, cli, conn)
+
+
+def test_arrays_are_kept_and_bounded(pair):
+    from sockcffi import _buffers
+    rx, tx = pair
+    dest = rx.getsockname()
+    del _buffers.batch_pool[:]
+    for count in (64, 10, 1, 64):           # one kept set serves them all
+        tx.sendmmsg([(b"k", dest)] * count)
+        got = 0
+        while got < count:
+            got += len(rx.recvmmsg(count - got, 65536))
+    assert len(_buffers.batch_pool) == 1
+    kept = _buffers.batch_pool[0]
+    assert kept.slots >= 64 and kept.size >= 64 * 65536
+    # A call bigger than what is kept gets a set of its own, not kept.
+    tx.sendmmsg([(b"k", dest)])
+    assert len(rx.recvmmsg(128, 65536)) == 1
+    assert _buffers.batch_pool == [kept]
+    assert all(a.size + a.control_size <= _buffers.BATCH_POOLED
+               for a in _buffers.batch_pool)
+
+
+class _LyingInt(int):
+    def __lt__(self, other):
+        return True
+
+    def __le__(self, other):
+        return True
+
+    def __gt__(self, other):
+        return False
+
+    def __ge__(self, other):
+        return False
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = int.__hash__
+
+
+class _Index:
+    def __init__(self, value):
+        self.value = value
+
+    def __index__(self):
+        return self.value
+
+
+def test_hostile_integer_arguments(pair):
+    rx, tx = pair
+    dest = rx.getsockname()
+    tx.sendmmsg([(b"x" * 100, dest)] * 3, _LyingInt(0))
+    got = []
+    while len(got) < 3:
+        got += rx.recvmmsg(_LyingInt(3 - len(got)), _Index(10),
+                           _LyingInt(0), _Index(0))
+    assert [g[0] for g in got] == [b"x" * 10] * 3
+    for bad in (_LyingInt(-1), _LyingInt(2 ** 70)):
+        with pytest.raises((ValueError, OverflowError)):
+            rx.recvmmsg(1, bad)
+        with pytest.raises((ValueError, OverflowError)):
+            rx.recvmmsg(bad, 10)
+
+
+def test_hostile_buffer_subclasses(pair):
+    # Lengths come from the buffers, never from len() of the caller's
+    # object; a bytes subclass is sent as its real bytes.
+    rx, tx = pair
+    dest = rx.getsockname()
+
+    class Long(bytes):
+        def __len__(self):
+            return 100000
+
+    class Short(bytearray):
+        def __len__(self):
+            return 1
+
+    sent = [Long(b"long"), Short(b"short"), memoryview(b"view"),
+            Long(b"anc")]
+    assert tx.sendmmsg([(sent[0], dest), (sent[1], dest),
+                        ([sent[2], sent[3]], [], dest)]) == 3
+    got = []
+    while len(got) < 3:
+        got += rx.recvmmsg(3 - len(got), 1000)
+    assert [g[0] for g in got] == [b"long", b"short", b"viewanc"]

@@ -14,11 +14,12 @@ int sockcffi_recvmmsg(int, struct mmsghdr *, unsigned int, int);
 int sockcffi_sendmmsg(int, struct mmsghdr *, unsigned int, int);
 void sockcffi_mmsg_recv_setup(struct mmsghdr *, struct iovec *, unsigned int,
                               char *, size_t, struct sockaddr_storage *,
-                              char *, size_t, size_t);
+                              char *, size_t, size_t, int);
 void sockcffi_mmsg_send_setup(struct mmsghdr *, struct iovec *, unsigned int,
                               char *, const size_t *, int, void *const *,
                               const socklen_t *, int);
-void sockcffi_mmsg_results(const struct mmsghdr *, unsigned int, long long *);
+void sockcffi_mmsg_results(const struct mmsghdr *, unsigned int, long long *,
+                           char *, size_t);
 """
 
 CUSTOMIZATIONS = """
@@ -43,15 +44,18 @@ static int sockcffi_sendmmsg(int fd, struct mmsghdr *m, unsigned int n,
 /* Slot i receives into buf[i*bufsize ..], names[i] and ancbufsize bytes
    at control[i*stride ..] (no control when ancbufsize is 0; stride keeps
    each control buffer aligned for struct cmsghdr).  The caller allocated
-   n slots of each. */
+   n slots of each.  With clear, the n data slots are zeroed first (for
+   MSG_TRUNC, where the kernel may report more than it wrote). */
 static void sockcffi_mmsg_recv_setup(struct mmsghdr *m, struct iovec *iov,
                                      unsigned int n, char *buf,
                                      size_t bufsize,
                                      struct sockaddr_storage *names,
                                      char *control, size_t stride,
-                                     size_t ancbufsize)
+                                     size_t ancbufsize, int clear)
 {
     unsigned int i;
+    if (clear)
+        memset(buf, 0, (size_t)n * bufsize);
     for (i = 0; i < n; i++) {
         memset(&m[i], 0, sizeof(m[i]));
         iov[i].iov_base = buf + (size_t)i * bufsize;
@@ -95,16 +99,22 @@ static void sockcffi_mmsg_send_setup(struct mmsghdr *m, struct iovec *iov,
     }
 }
 
-/* What the kernel filled in for the first n messages, in out[4 * n]:
+/* What the kernel filled in for the first n messages, in out[5 * n + 1]:
    out[i] the length, out[n + i] msg_flags, out[2n + i] the address
    length, out[3n + i] 1 when message i's address is message i-1's (so
-   Python decodes a batch from one peer once). */
+   Python decodes a batch from one peer once); and the data, packed: each
+   message's bytes (never more than its bufsize slot) are moved down to
+   follow the previous message's, out[4n + i] is where message i's start
+   and out[5n] where the last one ends, so Python copies only the bytes
+   received, with one unpack of buf[0 .. out[5n]]. */
 static void sockcffi_mmsg_results(const struct mmsghdr *m, unsigned int n,
-                                  long long *out)
+                                  long long *out, char *buf, size_t bufsize)
 {
     unsigned int i;
+    size_t packed = 0;
     for (i = 0; i < n; i++) {
         socklen_t len = m[i].msg_hdr.msg_namelen;
+        size_t data = m[i].msg_len;
         out[i] = m[i].msg_len;
         out[n + i] = m[i].msg_hdr.msg_flags;
         out[2 * n + i] = len;
@@ -112,6 +122,13 @@ static void sockcffi_mmsg_results(const struct mmsghdr *m, unsigned int n,
             && len <= sizeof(struct sockaddr_storage)
             && memcmp(m[i].msg_hdr.msg_name, m[i - 1].msg_hdr.msg_name,
                       len) == 0;
+        if (data > bufsize)         /* MSG_TRUNC reports the full length */
+            data = bufsize;
+        if (packed != (size_t)i * bufsize)
+            memmove(buf + packed, buf + (size_t)i * bufsize, data);
+        out[4 * n + i] = (long long)packed;
+        packed += data;
     }
+    out[5 * n] = (long long)packed;
 }
 """

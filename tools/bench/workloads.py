@@ -147,21 +147,25 @@ def udp(mod, count):
     return elapsed / count
 
 
-def udp_batch(mod, count, batch=64):
+def udp_batch(mod, count, batch=64, loop=False):
     """64-byte datagrams over loopback in batches of ``batch``, the sender's
     address decoded for every datagram received: sendmmsg()+recvmmsg()
-    where the socket class has them (sockcffi), else a sendto() loop then a
-    recvfrom() loop per batch (the stdlib).  Seconds per datagram."""
+    where the socket class has them (sockcffi), else -- or with ``loop``
+    -- a sendto() loop then a recvfrom() loop per batch (the stdlib).
+    Seconds per datagram."""
     rx = mod.socket(mod.AF_INET, mod.SOCK_DGRAM)
     tx = mod.socket(mod.AF_INET, mod.SOCK_DGRAM)
     rx.bind(("127.0.0.1", 0))
     tx.bind(("127.0.0.1", 0))
-    rx.settimeout(10)
+    # The batch calls wait at most 10 s for a batch; the plain loop runs
+    # in blocking mode, its fastest (every datagram is queued before the
+    # recvfrom() loop).
+    rx.settimeout(None if loop else 10)
     addr = rx.getsockname()
     me = tx.getsockname()
     payload = b"d" * 64
     rounds = max(1, count // batch)
-    if hasattr(tx, "sendmmsg"):
+    if hasattr(tx, "sendmmsg") and not loop:
         messages = [(payload, addr)] * batch
         sendmmsg, recvmmsg = tx.sendmmsg, rx.recvmmsg
         start = time.perf_counter()
@@ -187,6 +191,54 @@ def udp_batch(mod, count, batch=64):
             if sender != me:
                 raise RuntimeError("udp_batch: wrong sender address")
         elapsed = time.perf_counter() - start
+    rx.close()
+    tx.close()
+    return elapsed / (rounds * batch)
+
+
+def udp_receive(mod, count, bufsize, batch=64):
+    """Receiving 64-byte datagrams with a ``bufsize`` buffer each, the
+    sender's address decoded, timed alone: recvmmsg(64, bufsize) where the
+    socket class has it (sockcffi), else recvfrom(bufsize) per datagram
+    (the stdlib's way).  Each batch of 64 is queued first (sendmmsg or a
+    sendto() loop, not timed).  Seconds per datagram."""
+    rx = mod.socket(mod.AF_INET, mod.SOCK_DGRAM)
+    tx = mod.socket(mod.AF_INET, mod.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    tx.bind(("127.0.0.1", 0))
+    rx.settimeout(10)
+    addr = rx.getsockname()
+    me = tx.getsockname()
+    payload = b"d" * 64
+    rounds = max(1, count // batch)
+    clock = time.perf_counter
+    elapsed = 0.0
+    if hasattr(rx, "recvmmsg"):
+        messages = [(payload, addr)] * batch
+        sendmmsg, recvmmsg = tx.sendmmsg, rx.recvmmsg
+        for _ in range(rounds):
+            sent = 0
+            while sent < batch:
+                sent += sendmmsg(messages[sent:])
+            start = clock()
+            got = 0
+            while got < batch:
+                results = recvmmsg(batch - got, bufsize)
+                got += len(results)
+            elapsed += clock() - start
+            if results[-1][3] != me or len(results[-1][0]) != 64:
+                raise RuntimeError("udp_receive: wrong datagram")
+    else:
+        sendto, recvfrom = tx.sendto, rx.recvfrom
+        for _ in range(rounds):
+            for _ in range(batch):
+                sendto(payload, addr)
+            start = clock()
+            for _ in range(batch):
+                data, sender = recvfrom(bufsize)
+            elapsed += clock() - start
+            if sender != me or len(data) != 64:
+                raise RuntimeError("udp_receive: wrong datagram")
     rx.close()
     tx.close()
     return elapsed / (rounds * batch)
@@ -357,6 +409,18 @@ WORKLOADS = {
     "udp": (udp, 100000, "us/datagram", "udp"),
     # sockcffi: sendmmsg+recvmmsg; stdlib: sendto/recvfrom loops.
     "udp_batch": (udp_batch, 200000, "us/datagram", "udp_batch"),
+    # Both modules: the sendto/recvfrom loops of udp_batch (for sockcffi,
+    # the plain loop its batch calls must beat).
+    "udp_batch_loop": (lambda mod, n: udp_batch(mod, n, loop=True), 200000,
+                       "us/datagram", None),
+    # Receiving only, 64-byte datagrams, buffer of 2, 8, 64 KiB: sockcffi
+    # recvmmsg(64, bufsize); stdlib recvfrom(bufsize) per datagram.
+    "udp_recv_2k": (lambda mod, n: udp_receive(mod, n, 2048), 200000,
+                    "us/datagram", None),
+    "udp_recv_8k": (lambda mod, n: udp_receive(mod, n, 8192), 200000,
+                    "us/datagram", None),
+    "udp_recv_64k": (lambda mod, n: udp_receive(mod, n, 65536), 200000,
+                     "us/datagram", None),
     "churn": (churn, 5000, "us/connection", "churn"),
     "inet_pton_ntop": (inet_pton_ntop, 200000, "ns/call", None),
     "htons": (htons, 500000, "ns/call", None),
