@@ -309,3 +309,56 @@ def test_one_reader_and_one_writer_thread_per_connection(tmp_path):
         # Every connection is accounted for, within the bounded waits.
         assert other["ok"] + other["corrupt"] + other["failed"] + other[
             "stall"] == 16, other
+
+
+@needs_cert
+@pytest.mark.parametrize("timeout", [None, 10.0], ids=["blocking", "timeout"])
+def test_a_read_does_not_wait_to_send_a_writes_ciphertext(timeout):
+    """A write() that raised SSLWantWriteError left ciphertext the kernel
+    did not take, and the peer reads nothing until it has had an answer.
+    A read() then returns what the peer sent: it sends what the kernel
+    takes, and waits to send the rest only while it waits to receive
+    (before, it waited until all of it was sent: forever in blocking mode,
+    a timeout in timeout mode).  The retried write() then completes the
+    stream, byte for byte."""
+    tls.install(memory_bio=True)
+    try:
+        a, b = sockcffi.socketpair()
+        sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        sctx.load_cert_chain(CERT)
+        cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        cctx.load_verify_locations(CERT)
+        server = tls.SocketTLS(sctx, a, True)
+        client = tls.SocketTLS(cctx, b, False, "localhost")
+        thread = threading.Thread(target=server.do_handshake, daemon=True)
+        thread.start()
+        client.do_handshake()
+        thread.join(JOIN)
+        server.write(b"hello")
+        big = os.urandom(4 << 20)
+        b.setblocking(False)
+        with pytest.raises(ssl.SSLWantWriteError):
+            client.write(big)
+        b.settimeout(timeout)
+        got = []
+        reader = threading.Thread(target=lambda: got.append(
+            client.read(5)), daemon=True)
+        reader.start()
+        reader.join(JOIN)
+        stuck = reader.is_alive()
+        received = bytearray()
+
+        def drain():
+            while len(received) < len(big):
+                received.extend(server.read(1 << 16))
+        peer = threading.Thread(target=drain, daemon=True)
+        peer.start()
+        assert not stuck and got == [b"hello"]
+        assert client.write(big) == len(big)
+        peer.join(JOIN)
+        assert not peer.is_alive()
+        assert received == big
+        a.close()
+        b.close()
+    finally:
+        tls.uninstall()
