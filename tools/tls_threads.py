@@ -23,8 +23,10 @@ whose threads are still running after ``--stall`` seconds is counted as a
 stall and shut down.  Per mode the report gives the connections that were
 intact, corrupt (a digest differs), failed (an exception, e.g. the peer's
 DECRYPTION_FAILED_OR_BAD_RECORD_MAC alert; timeouts count as stalls),
-stalled, and the *false empty reads*: ``recv()`` returning b'' before the
-peer had sent everything (the reader counts it and reads on).
+stalled, lost (the client process died, as the stdlib's can: the report
+then shows its stderr), and the *false empty reads*: ``recv()`` returning
+b'' before the peer had sent everything (the reader counts it and reads
+on).
 
 Usage::
 
@@ -32,7 +34,8 @@ Usage::
     python tools/tls_threads.py --connections 16 --size 262144
     python tools/tls_threads.py --json FILE
 
-Exit status 1 when any mode has a corrupt, failed or stalled connection.
+Exit status 1 when any mode has a corrupt, failed, stalled or lost
+connection.
 """
 import sys
 
@@ -234,9 +237,10 @@ def client(mode, port, cert, connections, size, piece, buffers, parallel,
            stall):
     import socket
     import ssl
+    import faulthandler
+    faulthandler.enable()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.load_verify_locations(cert)
-    outcomes = [None] * connections
     indices = iter(range(connections))
     lock = threading.Lock()
 
@@ -247,12 +251,16 @@ def client(mode, port, cert, connections, size, piece, buffers, parallel,
             if index is None:
                 return
             try:
-                outcomes[index] = one_connection(socket, ssl, context, port,
-                                                 index, size, piece, buffers,
-                                                 stall)
+                outcome = one_connection(socket, ssl, context, port, index,
+                                         size, piece, buffers, stall)
             except Exception as exc:   # noqa: BLE001 - connect/handshake
-                outcomes[index] = ("failed", 0, "%s: %s" % (
-                    type(exc).__name__, exc))
+                outcome = ("failed", 0, "%s: %s" % (type(exc).__name__, exc))
+            # One line per connection as it ends: a client that crashes
+            # (the stdlib's SSL object is not locked against two threads)
+            # still reports the connections before.
+            with lock:
+                print(json.dumps(["connection", index] + list(outcome)),
+                      flush=True)
 
     started = time.monotonic()
     workers = [threading.Thread(target=worker, daemon=True)
@@ -263,10 +271,26 @@ def client(mode, port, cert, connections, size, piece, buffers, parallel,
         thread.join()
     elapsed = time.monotonic() - started
     # The socket class under ssl.SSLSocket, and the SSL object's class.
-    report = {"mode": mode, "layers": sorted(LAYERS),
-              "seconds": round(elapsed, 2)}
+    print(json.dumps(["done", sorted(LAYERS), round(elapsed, 2)]),
+          flush=True)
+
+
+def summary(mode, lines, connections):
+    """The report of a client mode from the lines its process printed."""
+    report = {"mode": mode, "layers": None, "seconds": None}
+    outcomes = []
+    for line in lines:
+        if not line.startswith("["):
+            continue
+        item = json.loads(line)
+        if item[0] == "connection":
+            outcomes.append(item[2:])
+        elif item[0] == "done":
+            report["layers"], report["seconds"] = item[1], item[2]
     for status in ("ok", "corrupt", "failed", "stall"):
         report[status] = sum(1 for o in outcomes if o[0] == status)
+    # Connections without an outcome: the client process died.
+    report["lost"] = connections - len(outcomes)
     report["false_empty_reads"] = sum(o[1] for o in outcomes)
     report["connections_with_false_empty"] = sum(1 for o in outcomes if o[1])
     details = {}
@@ -275,7 +299,7 @@ def client(mode, port, cert, connections, size, piece, buffers, parallel,
             key = "%s: %s" % (status, detail[:200])
             details[key] = details.get(key, 0) + 1
     report["details"] = details
-    print(json.dumps(report), flush=True)
+    return report
 
 
 # --- the driver --------------------------------------------------------------
@@ -297,14 +321,18 @@ def run_mode(mode, cert, connections, size, piece, buffers, parallel,
         proc = subprocess.run(
             [sys.executable, me, "client", mode, port, cert,
              str(connections), str(size), str(piece), str(buffers),
-             str(parallel),
-             str(stall)],
+             str(parallel), str(stall)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, universal_newlines=True, timeout=budget)
+        report = summary(mode, proc.stdout.splitlines(), connections)
+        report["exit"] = proc.returncode
         if proc.returncode:
-            raise SystemExit("client %s failed:\n%s" % (mode,
-                                                         proc.stderr[-3000:]))
-        report = json.loads(proc.stdout.strip().splitlines()[-1])
+            # Died (a crash: faulthandler's traceback is in stderr); the
+            # peer is not asked for its side.
+            report["stderr"] = proc.stderr[-3000:]
+            report["peer_failures"] = report["peer_hung"] = None
+            report["peer_details"] = {}
+            return report
         out, _ = peer_proc.communicate(timeout=stall + 30)
         peer_report = json.loads(out.strip().splitlines()[-1])
         report["peer_failures"] = len(peer_report["failures"])
@@ -361,18 +389,22 @@ def main(argv=None):
     print("%s %s: %d connections x %d bytes each way, %d at a time"
           % (sys.implementation.name, sys.version.split()[0],
              args.connections, args.size, args.parallel))
-    print("%-16s %6s %7s %6s %5s %11s %9s %8s" % (
-        "mode", "ok", "corrupt", "failed", "stall", "false b''",
+    print("%-16s %5s %7s %6s %5s %5s %9s %7s %8s" % (
+        "mode", "ok", "corrupt", "failed", "stall", "lost", "false b''",
         "(conns)", "seconds"))
     for mode in args.mode or modes:
         report = run_mode(mode, cert, args.connections, args.size,
                           args.piece, args.buffers, args.parallel,
                           args.stall)
         reports.append(report)
-        print("%-16s %6d %7d %6d %5d %11d %9d %8.1f" % (
+        print("%-16s %5d %7d %6d %5d %5d %9d %7d %8s" % (
             mode, report["ok"], report["corrupt"], report["failed"],
-            report["stall"], report["false_empty_reads"],
-            report["connections_with_false_empty"], report["seconds"]))
+            report["stall"], report["lost"], report["false_empty_reads"],
+            report["connections_with_false_empty"],
+            "%.1f" % report["seconds"] if report["seconds"] else "-"))
+        if report["exit"]:
+            print("    the client process died (exit status %d):\n%s" % (
+                report["exit"], report["stderr"].rstrip()[-1500:]))
         for text, count in sorted(report["details"].items()):
             print("    %4d x %s" % (count, text))
         for text, count in sorted(report["peer_details"].items()):
@@ -381,8 +413,8 @@ def main(argv=None):
     if args.json:
         with open(args.json, "w") as f:
             json.dump(reports, f, indent=1)
-    bad = any(r["corrupt"] or r["failed"] or r["stall"] or r["peer_hung"]
-              for r in reports)
+    bad = any(r["corrupt"] or r["failed"] or r["stall"] or r["lost"]
+              or r["peer_hung"] for r in reports)
     return 1 if bad else 0
 
 
