@@ -588,7 +588,7 @@ class SocketTLS:
                               record[:_UNFRAMED_READ])
             if n is None:
                 return False
-            self._hand_over(record[:n])
+            self._hand_over(record[:n] if n else b"")
             return True
         while True:
             have, need = self._have, self._need
