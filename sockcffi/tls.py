@@ -378,7 +378,7 @@ class SocketTLS:
         # kernel takes at once, and waits for the socket to take the rest
         # only while it waits to receive (see _receive).
         reading = what == "read"
-        if not reading and self._owed():
+        if not reading and (self._output or self._unsent):
             self._flush(deadline, what)
         if fill_first is not None:
             # False (non-blocking, nothing there): the SSL object says so.
@@ -412,7 +412,7 @@ class SocketTLS:
                 except Exception:
                     pass
                 raise
-            if flush and self._owed():
+            if flush and (self._output or self._unsent):
                 if reading:
                     self._flush_now(self._socket())
                 else:
@@ -450,8 +450,6 @@ class SocketTLS:
         """Acquire ``lock`` within the deadline (without limit when there
         is none: blocking mode, or a non-blocking socket, whose lock
         holders never wait)."""
-        if lock.acquire(False):
-            return
         if deadline is None:
             lock.acquire()
         elif not lock.acquire(True, max(0.0, deadline - monotonic())):
@@ -463,21 +461,21 @@ class SocketTLS:
         kept for later and, if ``required``, SSLWantWriteError is raised;
         in timeout mode the deadline bounds the wait."""
         lock = self._send_lock
-        self._locked(lock, deadline, what, True)
+        if not lock.acquire(False):
+            self._locked(lock, deadline, what, True)
         while True:
             try:
-                while True:
+                while self._output or self._unsent:
                     data = self._take()
-                    if not data:
-                        break
-                    if not self._send(data, deadline, what, required):
+                    if data and not self._send(data, deadline, what,
+                                               required):
                         return
             finally:
                 lock.release()
             # Ciphertext a reader queued while this thread held the lock
             # (the reader did not wait for it): sent here, unless another
             # thread took the lock and sends it.
-            if not self._owed() or not lock.acquire(False):
+            if not (self._output or self._unsent) or not lock.acquire(False):
                 return
 
     def _send(self, data, deadline, what, required):
@@ -553,13 +551,15 @@ class SocketTLS:
         of the stream, or at once when another thread handed over
         ciphertext since the SSL object was seen to need it (``_fills`` is
         no longer ``fills``): the operation is run again first."""
-        self._locked(self._recv_lock, deadline, what, False)
+        lock = self._recv_lock
+        if not lock.acquire(False):
+            self._locked(lock, deadline, what, False)
         try:
             if self._fills != fills:
                 return True
             return self._fill_locked(deadline, what)
         finally:
-            self._recv_lock.release()
+            lock.release()
 
     def _hand_over(self, data):
         """Give ``data`` (ciphertext, or b"" for the end of the stream) to
@@ -620,7 +620,9 @@ class SocketTLS:
                 need = self._need = _HEADER + body
                 if body:
                     continue
-            self._hand_over(record[:need])
+            with self._lock:
+                self._incoming.write(record[:need])
+                self._fills += 1
             self._have = 0
             self._need = _HEADER
             return True
@@ -630,7 +632,7 @@ class SocketTLS:
         non-blocking socket has nothing.  Ciphertext waiting that no other
         thread is sending is sent as the socket takes it meanwhile."""
         while True:
-            owed = self._owed() and self._flush_now(sock)
+            owed = (self._output or self._unsent) and self._flush_now(sock)
             if timeout or (owed and timeout is None):
                 events = READ | WRITE if owed else READ
                 try:
