@@ -323,12 +323,16 @@ def test_a_read_does_not_wait_to_send_a_writes_ciphertext(timeout):
     a timeout in timeout mode).  The retried write() then completes the
     stream, byte for byte."""
     tls.install(memory_bio=True)
+    a, b = sockcffi.socketpair()
     try:
-        a, b = sockcffi.socketpair()
         sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         sctx.load_cert_chain(CERT)
         cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         cctx.load_verify_locations(CERT)
+        # The server's end and the setup in timeout mode: no unbounded
+        # wait if a thread fails.
+        a.settimeout(JOIN)
+        b.settimeout(JOIN)
         server = tls.SocketTLS(sctx, a, True)
         client = tls.SocketTLS(cctx, b, False, "localhost")
         thread = threading.Thread(target=server.do_handshake, daemon=True)
@@ -348,18 +352,25 @@ def test_a_read_does_not_wait_to_send_a_writes_ciphertext(timeout):
         reader.join(JOIN)
         stuck = reader.is_alive()
         received = bytearray()
+        wrote = []
 
         def drain():
             while len(received) < len(big):
                 received.extend(server.read(1 << 16))
+        # Both ends in threads, every wait bounded: a failure closes the
+        # sockets, which ends the other.
         peer = threading.Thread(target=drain, daemon=True)
         peer.start()
-        assert not stuck and got == [b"hello"]
-        assert client.write(big) == len(big)
+        writer = threading.Thread(target=lambda: wrote.append(
+            client.write(big)), daemon=True)
+        writer.start()
+        writer.join(JOIN)
         peer.join(JOIN)
-        assert not peer.is_alive()
+        assert not stuck and got == [b"hello"]
+        assert not writer.is_alive() and not peer.is_alive()
+        assert wrote == [len(big)]
         assert received == big
+    finally:
         a.close()
         b.close()
-    finally:
         tls.uninstall()
