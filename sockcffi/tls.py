@@ -29,6 +29,9 @@ OpenSSL's own socket BIO makes.  Nothing past the record the SSL object asked
 for is taken from the kernel, so after ``unwrap()`` the cleartext that
 follows the peer's close_notify is still in the socket for the caller.
 
+Threads: one thread may read while another writes, as ``_ssl`` allows;
+how the locks keep the stream whole is in :class:`SocketTLS`'s docstring.
+
 When the socket fails under ``read()`` or ``write()`` (the peer reset the
 connection), the error is the one the interpreter's own ``_ssl`` raises
 for the same failure of its socket: an ``SSLEOFError`` on the CPython
@@ -46,9 +49,10 @@ import threading
 import weakref
 from time import monotonic
 
+from ._binding import lib
 from .errors import timeout as _timeout_error
 from .sockets import SocketType
-from .waiting import READ, WRITE, wait
+from .waiting import READ, WRITE, ready, wait
 
 __all__ = ["SocketTLS", "install", "uninstall", "installed"]
 
@@ -74,6 +78,8 @@ _MAX_BODY = 2 ** 14 + 256 + 2048
 _WRITE_CHUNK = 256 * 1024
 # One recv() when the framing is unknown (a peer that does not speak TLS).
 _UNFRAMED_READ = 16 * 1024
+# A send() that never waits, whatever the socket's mode (see _flush_now).
+_DONTWAIT = lib.MSG_DONTWAIT
 
 # Set by install() from the ssl module (imported then, not at the import of
 # this module, so that importing sockcffi.tls never binds ssl to the socket
@@ -98,6 +104,38 @@ class SocketTLS:
 
     Built by ``SSLContext._wrap_socket`` once :func:`install` has run.  The
     socket is held through a weak reference, as ``_ssl`` holds it.
+
+    Locking.  ``_ssl`` lets one thread read while another writes (its C
+    socket mode runs SSL_read and SSL_write on one connection at once), so
+    this object does too, with three locks:
+
+    - ``_lock`` (reentrant: the SSL object's callbacks run inside its
+      operations) is held around every operation of the SSL object and of
+      the two memory BIOs, and never across a wait or a system call.  Both
+      SSL_read and SSL_write may write ciphertext to the outgoing BIO
+      (without the GIL on CPython; every cffi call of PyPy's ``_ssl``
+      releases it too), so the BIO is itself the queue of ciphertext to
+      send, in the order the operations made it.
+    - ``_send_lock``: the right to send.  Its holder takes ciphertext from
+      the outgoing BIO (under ``_lock``), keeps what the kernel has not
+      taken in ``_unsent``, and sends until the queue is empty, so the
+      bytes leave in order.  A writer (and the handshake, shutdown and
+      write retries) waits for it within its deadline and may wait for the
+      socket while holding it.  A reader never waits for it and never
+      waits to send: it takes it only when it is free, sends what the
+      kernel takes at once, and leaves the rest (see ``_flush_now``).  A
+      holder looks at the queue again after releasing the lock, so that
+      ciphertext queued by a reader that found the lock taken is not left
+      behind.
+    - ``_recv_lock``: the right to receive, and the record being read.
+      Whoever waits for it (a writer whose SSL object wants to read, a
+      second reader) runs its operation again first if a record arrived
+      meanwhile (``_fills``).
+
+    ``_lock`` is taken last and alone; no thread holds the send and receive
+    locks together except for a reader's try of the send lock, which never
+    blocks.  So a reader blocked in recv() holds only ``_recv_lock``, a
+    writer blocked in send() only ``_send_lock``: neither stops the other.
     """
 
     def __init__(self, context, sock, server_side, server_hostname=None,
@@ -108,12 +146,24 @@ class SocketTLS:
             self._incoming, self._outgoing, server_side, server_hostname,
             owner=owner, session=session)
         self._socket_ref = weakref.ref(sock)
-        # Ciphertext the kernel has not taken yet (non-blocking mode, or a
-        # timeout), and how many bytes of the write() that made it were
-        # accepted: a retried write() completes that one first, as OpenSSL
-        # does for a retried SSL_write().
+        # The locks (see the class docstring).
+        self._lock = threading.RLock()
+        self._send_lock = threading.Lock()
+        self._recv_lock = threading.Lock()
+        # True while the outgoing BIO may hold ciphertext (set and cleared
+        # under _lock; read without it only as a hint).
+        self._output = False
+        # Ciphertext taken from the outgoing BIO that the kernel has not
+        # taken yet (non-blocking mode, a timeout, a reader's try), owned
+        # by the holder of _send_lock and sent before the BIO's; and how
+        # many bytes of the write() that made it were accepted: a retried
+        # write() completes that one first, as OpenSSL does for a retried
+        # SSL_write().
         self._unsent = b""
         self._accepted = 0
+        # Records (or other pieces of ciphertext) handed to the incoming
+        # BIO so far (counted under _lock).
+        self._fills = 0
         # The record being received: ``_have`` of its ``_need`` bytes (the
         # header's 5 until it is known, then header and body) are in
         # ``_record``.  ``_framed`` is False once the stream turns out not
@@ -124,28 +174,30 @@ class SocketTLS:
         self._framed = True
         # True after a read() returned data (see read()).
         self._streaming = False
-        # Two threads may use one connection (one reading, one writing):
-        # each lock keeps one direction's bytes in order.
-        self._send_lock = threading.Lock()
-        self._recv_lock = threading.Lock()
 
     # -- what _ssl._SSLSocket offers besides I/O --
 
+    # Each under _lock, as every use of the SSL object.
+
     @property
     def context(self):
-        return self._sslobj.context
+        with self._lock:
+            return self._sslobj.context
 
     @context.setter
     def context(self, ctx):
-        self._sslobj.context = ctx
+        with self._lock:
+            self._sslobj.context = ctx
 
     @property
     def session(self):
-        return self._sslobj.session
+        with self._lock:
+            return self._sslobj.session
 
     @session.setter
     def session(self, session):
-        self._sslobj.session = session
+        with self._lock:
+            self._sslobj.session = session
 
     @property
     def owner(self):
@@ -157,7 +209,8 @@ class SocketTLS:
 
     @property
     def session_reused(self):
-        return self._sslobj.session_reused
+        with self._lock:
+            return self._sslobj.session_reused
 
     @property
     def server_side(self):
@@ -174,7 +227,16 @@ class SocketTLS:
         # object as they are in the C socket mode.
         if name.startswith("_"):
             raise AttributeError(name)
-        return getattr(self._sslobj, name)
+        value = getattr(self._sslobj, name)
+        if not callable(value):
+            return value
+        lock = self._lock
+
+        def locked(*args, **kwargs):
+            with lock:
+                return value(*args, **kwargs)
+        locked.__name__ = name
+        return locked
 
     # -- I/O --
 
@@ -189,9 +251,12 @@ class SocketTLS:
         # raise SSLWantReadError to say so (that costs as much as the
         # decryption of a small record).  Not after an end of stream or an
         # error, which the SSL object answers again without reading.
-        fill_first = (self._streaming and len > 0
-                      and not self._incoming.pending
-                      and not self._sslobj.pending())
+        fill_first = None
+        if self._streaming and len > 0:
+            with self._lock:
+                if (not self._incoming.pending
+                        and not self._sslobj.pending()):
+                    fill_first = self._fills
         self._streaming = False
         try:
             result = self._run("read", self._sslobj.read, *args,
@@ -266,7 +331,7 @@ class SocketTLS:
             try:
                 self._flush(deadline, "write")
             finally:
-                if not self._unsent:
+                if not self._owed():
                     self._accepted = 0
         elif not length:
             return self._run("write", write_part, 0, 0, deadline=deadline)
@@ -281,7 +346,7 @@ class SocketTLS:
                 # for the retry to send first.  Unless the socket failed
                 # with none kept (blocking mode): then a later write is a
                 # new one, which finds the socket as broken.
-                self._accepted = done if self._unsent else 0
+                self._accepted = done if self._owed() else 0
                 raise
         return length
 
@@ -295,29 +360,44 @@ class SocketTLS:
         return sock
 
     def _run(self, what, operation, *args, deadline=None, flush=True,
-             fill_first=False):
+             fill_first=None):
         """Run ``operation`` of the memory-BIO SSL object until it stops
         wanting to read: send what it wrote, receive what it needs, within
         one deadline (the socket's timeout from now, unless given); return
-        its result.  ``what`` names the operation in timeout messages."""
+        its result.  ``what`` names the operation in timeout messages;
+        ``fill_first``, if not None, is the ``_fills`` at which the SSL
+        object was seen to need a record: it is received first."""
         if deadline is None:
             timeout = SocketType.gettimeout(self._socket())
             if timeout:
                 deadline = monotonic() + timeout
         # A read does not insist on sending what an interrupted operation
-        # left (OpenSSL's SSL_read() does not flush a pending write).
-        required = what != "read"
-        if self._unsent and required:
+        # left (OpenSSL's SSL_read() does not flush a pending write), and
+        # never waits to send (it would wait for a writer's ciphertext,
+        # while the peer may wait for it to read): it sends what the
+        # kernel takes at once, and waits for the socket to take the rest
+        # only while it waits to receive (see _receive).
+        reading = what == "read"
+        if not reading and (self._output or self._unsent):
             self._flush(deadline, what)
-        if fill_first:
+        if fill_first is not None:
             # False (non-blocking, nothing there): the SSL object says so.
-            self._fill(deadline, what)
+            self._fill(deadline, what, fill_first)
+        lock = self._lock
+        outgoing = self._outgoing
         while True:
             try:
-                result = operation(*args)
+                with lock:
+                    fills = self._fills
+                    try:
+                        result = operation(*args)
+                    finally:
+                        if outgoing.pending:
+                            self._output = True
             except _ssl.SSLWantReadError:
-                self._flush(deadline, what, required)
-                if not self._fill(deadline, what):
+                if not reading:
+                    self._flush(deadline, what)
+                if not self._fill(deadline, what, fills):
                     raise
                 continue
             except BaseException:
@@ -325,12 +405,18 @@ class SocketTLS:
                 # as in the C socket mode; a failure to send it does not
                 # hide the first error.
                 try:
-                    self._flush(deadline, what, required=False)
+                    if reading:
+                        self._flush_now(self._socket())
+                    else:
+                        self._flush(deadline, what, required=False)
                 except Exception:
                     pass
                 raise
-            if flush:
-                self._flush(deadline, what, required)
+            if flush and (self._output or self._unsent):
+                if reading:
+                    self._flush_now(self._socket())
+                else:
+                    self._flush(deadline, what)
             return result
 
     def _timed_out(self, what, writing):
@@ -340,122 +426,222 @@ class SocketTLS:
             return _timeout_error("The write operation timed out")
         return _timeout_error("The read operation timed out")
 
-    def _flush(self, deadline, what, required=True):
-        """Send the ciphertext the SSL object wrote.  In non-blocking mode
-        what the kernel does not take is kept for later and, if
-        ``required``, SSLWantWriteError is raised; in timeout mode the
-        deadline bounds the wait."""
-        with self._send_lock:
+    def _owed(self):
+        """Whether ciphertext may be waiting to be sent (a hint, read
+        without the locks)."""
+        return self._output or bool(self._unsent)
+
+    def _take(self):
+        """The ciphertext to send next, in order (by the holder of the send
+        lock): what an earlier send left, else all the outgoing BIO holds;
+        b"" when there is none."""
+        data = self._unsent
+        if data:
+            self._unsent = b""
+            return data
+        with self._lock:
+            self._output = False
             outgoing = self._outgoing
             if outgoing.pending:
-                data = self._unsent + outgoing.read()
-            elif self._unsent:
-                data = self._unsent
-            else:
-                return
-            self._unsent = b""
-            sock = self._socket()
-            timeout = SocketType.gettimeout(sock)
-            if timeout is None:
-                # On error, how much went out is unknown: the stream is
-                # broken either way, as it is for OpenSSL.
-                SocketType.sendall(sock, data)
-                return
-            # Not released explicitly: the socket call may still hold an
-            # export of it when an exception leaves.
-            view = memoryview(data)
-            done = 0
-            total = len(view)
+                return outgoing.read()
+        return b""
+
+    def _locked(self, lock, deadline, what, writing):
+        """Acquire ``lock`` within the deadline (without limit when there
+        is none: blocking mode, or a non-blocking socket, whose lock
+        holders never wait)."""
+        if deadline is None:
+            lock.acquire()
+        elif not lock.acquire(True, max(0.0, deadline - monotonic())):
+            raise self._timed_out(what, writing)
+
+    def _flush(self, deadline, what, required=True):
+        """Send the ciphertext waiting (the send lock taken, within the
+        deadline).  In non-blocking mode what the kernel does not take is
+        kept for later and, if ``required``, SSLWantWriteError is raised;
+        in timeout mode the deadline bounds the wait."""
+        lock = self._send_lock
+        if not lock.acquire(False):
+            self._locked(lock, deadline, what, True)
+        while True:
             try:
-                while done < total:
-                    if timeout:
-                        try:
-                            wait(sock.fileno(), WRITE, deadline)
-                        except _timeout_error:
-                            raise self._timed_out(what, True) from None
-                    try:
-                        done += SocketType.send(sock, view[done:])
-                    except BlockingIOError:
-                        if timeout:
-                            continue
-                        if required:
-                            raise _want_write_error() from None
+                while self._output or self._unsent:
+                    data = self._take()
+                    if data and not self._send(data, deadline, what,
+                                               required):
                         return
             finally:
-                if done < total:
-                    self._unsent = bytes(view[done:])
+                lock.release()
+            # Ciphertext a reader queued while this thread held the lock
+            # (the reader did not wait for it): sent here, unless another
+            # thread took the lock and sends it.
+            if not (self._output or self._unsent) or not lock.acquire(False):
+                return
 
-    def _fill(self, deadline, what):
+    def _send(self, data, deadline, what, required):
+        """Send ``data`` (the send lock held); False when a non-blocking
+        socket took only part of it, the rest kept in ``_unsent``."""
+        sock = self._socket()
+        timeout = SocketType.gettimeout(sock)
+        if timeout is None:
+            # On error, how much went out is unknown: the stream is broken
+            # either way, as it is for OpenSSL.
+            SocketType.sendall(sock, data)
+            return True
+        # Not released explicitly: the socket call may still hold an
+        # export of it when an exception leaves.
+        view = memoryview(data)
+        done = 0
+        total = len(view)
+        try:
+            while done < total:
+                if timeout:
+                    try:
+                        wait(sock.fileno(), WRITE, deadline)
+                    except _timeout_error:
+                        raise self._timed_out(what, True) from None
+                try:
+                    done += SocketType.send(sock, view[done:])
+                except BlockingIOError:
+                    if timeout:
+                        continue
+                    if required:
+                        raise _want_write_error() from None
+                    return False
+        finally:
+            if done < total:
+                self._unsent = bytes(view[done:])
+        return True
+
+    def _flush_now(self, sock):
+        """A reader's flush: if no other thread holds the send lock, send
+        what the kernel takes now of the ciphertext waiting, without
+        waiting for the socket.  True when ciphertext is left that no
+        other thread is sending: the caller waits for the socket to take
+        it (or leaves it, in non-blocking mode, for the next operation)."""
+        lock = self._send_lock
+        while lock.acquire(False):
+            try:
+                while True:
+                    data = self._take()
+                    if not data:
+                        break
+                    try:
+                        if (SocketType.gettimeout(sock)
+                                and not ready(sock.fileno(), WRITE)):
+                            # Timeout mode: send() would wait for room.
+                            sent = 0
+                        else:
+                            sent = SocketType.send(sock, data, _DONTWAIT)
+                    except BlockingIOError:
+                        sent = 0
+                    if sent < len(data):
+                        self._unsent = data[sent:]
+                        return True
+            finally:
+                lock.release()
+            if not self._owed():
+                return False
+        return False
+
+    def _fill(self, deadline, what, fills):
         """Receive ciphertext for the SSL object: the record being read, its
         header first, handed over whole.  False when a non-blocking socket
         has none to give; True after a record, a non-TLS header or the end
-        of the stream."""
-        with self._recv_lock:
-            incoming = self._incoming
-            if incoming.eof:
+        of the stream, or at once when another thread handed over
+        ciphertext since the SSL object was seen to need it (``_fills`` is
+        no longer ``fills``): the operation is run again first."""
+        lock = self._recv_lock
+        if not lock.acquire(False):
+            self._locked(lock, deadline, what, False)
+        try:
+            if self._fills != fills:
+                return True
+            return self._fill_locked(deadline, what)
+        finally:
+            lock.release()
+
+    def _hand_over(self, data):
+        """Give ``data`` (ciphertext, or b"" for the end of the stream) to
+        the incoming BIO."""
+        with self._lock:
+            if data:
+                self._incoming.write(data)
+            else:
+                self._incoming.write_eof()
+            self._fills += 1
+
+    def _fill_locked(self, deadline, what):
+        with self._lock:
+            if self._incoming.eof:
                 return False
-            sock = self._socket()
-            timeout = SocketType.gettimeout(sock)
-            record = self._record
-            if record is None:
-                # Allocated on first use: a connection that never reads
-                # holds no buffer.
-                record = self._record = memoryview(
-                    bytearray(_HEADER + _MAX_BODY))
-            if not self._framed:
-                n = self._receive(sock, timeout, deadline, what,
-                                  record[:_UNFRAMED_READ])
-                if n is None:
-                    return False
-                if n:
-                    incoming.write(record[:n])
-                else:
-                    incoming.write_eof()
-                return True
-            while True:
-                have, need = self._have, self._need
-                n = self._receive(sock, timeout, deadline, what,
-                                  record[have:need])
-                if n is None:
-                    return False
-                if not n:
-                    # End of stream; a record cut short goes to the SSL
-                    # object as it is, for it to report.
-                    if have:
-                        incoming.write(record[:have])
-                    self._have = 0
-                    incoming.write_eof()
-                    return True
-                have += n
-                self._have = have
-                if have < need:
-                    continue
-                if need == _HEADER:
-                    body = (record[3] << 8) | record[4]
-                    if (record[0] not in _RECORD_TYPES or record[1] != 3
-                            or body > _MAX_BODY):
-                        # Not TLS: the SSL object says so from the header.
-                        incoming.write(record[:_HEADER])
-                        self._have = 0
-                        self._framed = False
-                        return True
-                    need = self._need = _HEADER + body
-                    if body:
-                        continue
-                incoming.write(record[:need])
+        sock = self._socket()
+        timeout = SocketType.gettimeout(sock)
+        record = self._record
+        if record is None:
+            # Allocated on first use: a connection that never reads holds
+            # no buffer.
+            record = self._record = memoryview(
+                bytearray(_HEADER + _MAX_BODY))
+        if not self._framed:
+            n = self._receive(sock, timeout, deadline, what,
+                              record[:_UNFRAMED_READ])
+            if n is None:
+                return False
+            self._hand_over(record[:n] if n else b"")
+            return True
+        while True:
+            have, need = self._have, self._need
+            n = self._receive(sock, timeout, deadline, what,
+                              record[have:need])
+            if n is None:
+                return False
+            if not n:
+                # End of stream; a record cut short goes to the SSL object
+                # as it is, for it to report.
+                if have:
+                    self._hand_over(record[:have])
                 self._have = 0
-                self._need = _HEADER
+                self._hand_over(b"")
                 return True
+            have += n
+            self._have = have
+            if have < need:
+                continue
+            if need == _HEADER:
+                body = (record[3] << 8) | record[4]
+                if (record[0] not in _RECORD_TYPES or record[1] != 3
+                        or body > _MAX_BODY):
+                    # Not TLS: the SSL object says so from the header.
+                    self._hand_over(record[:_HEADER])
+                    self._have = 0
+                    self._framed = False
+                    return True
+                need = self._need = _HEADER + body
+                if body:
+                    continue
+            with self._lock:
+                self._incoming.write(record[:need])
+                self._fills += 1
+            self._have = 0
+            self._need = _HEADER
+            return True
 
     def _receive(self, sock, timeout, deadline, what, view):
         """recv_into(view) on the socket within the deadline; None when a
-        non-blocking socket has nothing."""
+        non-blocking socket has nothing.  Ciphertext waiting that no other
+        thread is sending is sent as the socket takes it meanwhile."""
         while True:
-            if timeout:
+            owed = (self._output or self._unsent) and self._flush_now(sock)
+            if timeout or (owed and timeout is None):
+                events = READ | WRITE if owed else READ
                 try:
-                    wait(sock.fileno(), READ, deadline)
+                    events = wait(sock.fileno(), events, deadline)
                 except _timeout_error:
                     raise self._timed_out(what, False) from None
+                if owed and not events & ~WRITE:
+                    # Room to send, nothing to read yet.
+                    continue
             try:
                 return SocketType.recv_into(sock, view)
             except BlockingIOError:

@@ -29,15 +29,16 @@ _INT_MAX = 2 ** 31 - 1
 
 
 def wait(fd, events, deadline):
-    """Block until ``fd`` is ready for ``events``.
+    """Block until ``fd`` is ready for ``events``; return the events poll()
+    reported (POLLERR and POLLHUP included).
 
     ``deadline`` is a monotonic time, or None to wait without limit.
     Raises the socket timeout exception when the deadline passes first, and
-    OSError if poll() itself fails.  A closed socket (fd -1) returns at once
-    so that the system call that follows reports EBADF.
+    OSError if poll() itself fails.  A closed socket (fd -1) returns
+    ``events`` at once so that the system call that follows reports EBADF.
     """
     if fd < 0:
-        return
+        return events
     pfd = ffi.new("struct pollfd *")
     pfd.fd = fd
     pfd.events = events
@@ -55,7 +56,7 @@ def wait(fd, events, deadline):
                 ms = _INT_MAX
         n = lib.poll(pfd, 1, ms)
         if n > 0:
-            return
+            return pfd.revents
         if n == 0:
             if not clamped and deadline is not None:
                 raise timed_out()
@@ -64,3 +65,18 @@ def wait(fd, events, deadline):
         if err != EINTR:
             raise from_errno(err)
         # EINTR: go round; a signal handler's exception surfaces here.
+
+
+def ready(fd, events):
+    """The ``events`` that ``fd`` is ready for now: poll() without waiting.
+    0 when none is (or when the poll() was interrupted: the caller waits
+    with :func:`wait` next).  A closed socket (fd -1) is ready for all, as
+    in :func:`wait`."""
+    if fd < 0:
+        return events
+    pfd = ffi.new("struct pollfd *")
+    pfd.fd = fd
+    pfd.events = events
+    if lib.poll(pfd, 1, 0) > 0:
+        return pfd.revents
+    return 0
