@@ -12,12 +12,12 @@ resize, exactly; the stdlib run checks that the scenario is the stdlib's
 (same invariant, and its outcome reported alongside)."""
 import json
 import subprocess
-import sys
 import textwrap
 
 import pytest
 
 import sockcffi
+from sockhelpers import run_python
 
 CHILD = textwrap.dedent(r"""
     import json, os, socket as stdlib, sys, threading
@@ -258,10 +258,8 @@ WAIT_CASES = ["wait_sendmsg", "wait_send", "wait_sendall", "wait_sendmmsg"]
 
 
 def run(module, case):
-    proc = subprocess.run([sys.executable, "-c", CHILD, module, case],
-                          cwd="/", stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True,
-                          timeout=120)
+    proc = run_python(["-c", CHILD, module, case], timeout=120,
+                      stderr=subprocess.STDOUT)
     assert proc.returncode == 0, proc.stdout
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
