@@ -31,14 +31,9 @@ def from_stdlib(cls, sock):
     if _socket is None or not isinstance(sock, _socket.socket):
         raise TypeError("from_stdlib() argument must be a stdlib socket "
                         "object, not '%s'" % type(sock).__name__)
-    fd = sock.fileno()
-    if fd < 0:
-        raise _closed_error()
-    timeout = sock.gettimeout()
-    new = cls(int(sock.family), int(sock.type), sock.proto, fileno=fd)
-    sock.detach()
-    new.settimeout(timeout)
-    return new
+    family, kind, proto = int(sock.family), int(sock.type), sock.proto
+    return _adopt(sock.detach(), sock.gettimeout(),
+                  lambda fd: cls(family, kind, proto, fileno=fd))
 
 
 def to_stdlib(self):
@@ -48,12 +43,24 @@ def to_stdlib(self):
     object is detached), with the same family, type, protocol and timeout.
     """
     from .patching import stdlib_socket
-    fd = self.fileno()
+    family, kind, proto = self._family, self._type, self._proto
+    return _adopt(self.detach(), self.gettimeout(),
+                  lambda fd: stdlib_socket().socket(family, kind, proto,
+                                                    fileno=fd))
+
+
+def _adopt(fd, timeout, build):
+    """The object ``build(fd)`` makes, owning ``fd``: the descriptor that
+    ``detach()`` just handed over, so ownership moves with the number the
+    source really held at that moment, even while another thread closes
+    the source (detach() first, then build: reading fileno() first and
+    detaching after could adopt a number already closed and reused)."""
     if fd < 0:
         raise _closed_error()
-    timeout = self.gettimeout()
-    new = stdlib_socket().socket(self._family, self._type, self._proto,
-                                 fileno=fd)
-    self.detach()
+    try:
+        new = build(fd)
+    except BaseException:
+        os.close(fd)
+        raise
     new.settimeout(timeout)
     return new

@@ -17,9 +17,9 @@ data) and gives None for any field that does not end within it.
 """
 import sys
 from collections import namedtuple
-from operator import index as _index
 
 from . import addresses as _addresses
+from ._args import exact_int, readable_buffer
 from ._binding import ffi, lib
 from .ipaddr import ipv4_text, ipv6_text
 
@@ -175,13 +175,18 @@ def decode(cname, data, valid=None):
     # A zeroed struct of the full size: fields are read only from here.
     # (An address struct on its own decodes to its text/tuple form.)
     holder = ffi.new("char[]", size)
-    if isinstance(data, (bytes, bytearray)):
-        n = len(data) if valid is None else min(valid, len(data))
-        n = min(n, size)
-        ffi.memmove(holder, data[:n], n)
-    else:
-        n = min(valid, size)
+    if isinstance(data, ffi.CData):
+        # This process's own memory, of at least ``valid`` bytes.
+        n = max(0, min(exact_int(valid), size))
         ffi.memmove(holder, data, n)
+    else:
+        # A caller's buffer: its length is the exported view's, never
+        # len() of the object.
+        with readable_buffer(data) as view:
+            n = len(view) if valid is None else min(exact_int(valid),
+                                                    len(view))
+            n = max(0, min(n, size))
+            ffi.memmove(holder, view, n)
     if cname in _TEXT_STRUCTS or cname in _ADDRESS_STRUCTS:
         if cname in _ADDRESS_STRUCTS and n >= _FAMILY_SIZE:
             return _address(holder, n)
@@ -231,7 +236,7 @@ def _store(ftype, ptr, value, family_hint, name):
     if value is None:
         return                      # left zero
     if kind == "primitive":
-        number = _index(value)
+        number = exact_int(value)
         cell = _scalar_pointer(ftype)(ptr)
         try:
             cell[0] = number
@@ -242,7 +247,7 @@ def _store(ftype, ptr, value, family_hint, name):
     if kind == "array":
         item = ftype.item
         if item.kind == "primitive" and item.cname in _BYTE_ITEMS:
-            with ffi.from_buffer(value) as view:
+            with readable_buffer(value) as view:
                 n = len(view)
                 if n > ftype.length:
                     raise ValueError("%s: at most %d bytes, not %d"
@@ -261,11 +266,13 @@ def _store(ftype, ptr, value, family_hint, name):
         cname = ftype.cname
         if cname == "struct in_addr" or cname == "struct in6_addr":
             family = _AF_INET if cname == "struct in_addr" else _AF_INET6
-            if isinstance(value, (bytes, bytearray)):
-                if len(value) != ffi.sizeof(ftype):
-                    raise ValueError("%s: %d bytes expected"
-                                     % (name, ffi.sizeof(ftype)))
-                ffi.memmove(ptr, bytes(value), len(value))
+            if isinstance(value, (bytes, bytearray, memoryview)):
+                size = ffi.sizeof(ftype)
+                with readable_buffer(value) as view:
+                    if len(view) != size:
+                        raise ValueError("%s: %d bytes expected"
+                                         % (name, size))
+                    ffi.memmove(ptr, view, size)
                 return
             if not isinstance(value, str):
                 raise TypeError("%s must be an address string, not %s"

@@ -223,3 +223,53 @@ def test_getsockopt_never_returns_more_than_buflen():
         assert len(a.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
                                 4)) <= 4
     """)
+
+
+def test_typed_records_take_lengths_from_the_view():
+    # Issue 17, defect 1: a bytes subclass's len() and a short buffer
+    # never size a copy (before: heap bytes into the record and the kernel).
+    run_child("""
+        from sockcffi import cmsg, records
+        class L16(bytes):
+            def __len__(self): return 16
+        assert raises(ValueError, lambda: cmsg.encode(
+            socket.IPPROTO_IPV6, socket.IPV6_PKTINFO, ipi6_addr=L16(b"")))
+        r = records.decode("struct tcp_info", memoryview(b"ab"), 232)
+        assert r.tcpi_state == ord("a"), r
+        assert r.tcpi_rtt is None and r.tcpi_snd_mss is None, r
+        r = records.decode("struct tcp_info", LyingBytes(b"\\x01"))
+        assert r.tcpi_state == 1 and r.tcpi_ca_state is None, r
+    """)
+
+
+def test_conversions_own_the_descriptor_the_source_held():
+    # Issue 17, defect 3: from_stdlib()/to_stdlib() take the descriptor with
+    # detach() first, so a thread closing the source meanwhile never leaves
+    # the new object owning another socket's (reused) number.
+    run_child("""
+        listener = stdlib.socket(); listener.bind(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        bad = 0
+        for i in range(400):
+            src = stdlib.socket(stdlib.AF_INET, stdlib.SOCK_DGRAM)
+            src.bind(("127.0.0.1", 0)); name = src.getsockname()
+            t = threading.Thread(target=src.close); t.start()
+            try:
+                new = socket.socket.from_stdlib(src)
+            except OSError:
+                new = None
+            t.join(10)
+            # Reuse the freed numbers at once, as another thread would.
+            others = [stdlib.socket() for _ in range(3)]
+            if new is not None:
+                if new.getsockname() != name:
+                    bad += 1
+                back = new.to_stdlib()
+                assert new.fileno() == -1
+                if back.getsockname() != name:
+                    bad += 1
+                back.close()
+            for o in others:
+                o.close()
+        assert bad == 0, bad
+    """)
