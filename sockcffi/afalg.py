@@ -8,7 +8,7 @@ its C parser takes ``op`` and ``assoclen`` only as true ints and ``iv`` only
 as a contiguous bytes-like object (an explicit None is refused for both,
 although they are optional), and ``flags`` as any C int.
 """
-from ._args import C_INT_MAX, c_int
+from ._args import C_INT_MAX, c_int, exact_int
 from ._binding import HAVE_AFALG, ffi, lib
 
 AVAILABLE = HAVE_AFALG
@@ -20,7 +20,6 @@ if AVAILABLE:
     _ALG_SET_IV = lib.ALG_SET_IV
     _ALG_SET_AEAD_ASSOCLEN = lib.ALG_SET_AEAD_ASSOCLEN
     _IV_OFFSET = ffi.offsetof("struct af_alg_iv", "iv")
-    _MSG_MORE = lib.MSG_MORE
 
 _MISSING = object()
 
@@ -59,7 +58,7 @@ def _iv_data(iv):
 
 def sendmsg_afalg(self, msg=(), *, op=_MISSING, iv=_MISSING,
                   assoclen=_MISSING, flags=_MISSING):
-    """sendmsg_afalg([msg], *, op[, iv[, assoclen[, flags=MSG_MORE]]])
+    """sendmsg_afalg([msg], *, op[, iv[, assoclen[, flags=0]]])
 
     Set the operation (ALG_OP_ENCRYPT or ALG_OP_DECRYPT), and optionally
     the IV and the AEAD associated-data length, of an AF_ALG operation
@@ -72,8 +71,16 @@ def sendmsg_afalg(self, msg=(), *, op=_MISSING, iv=_MISSING,
     ivdata = None if iv is _MISSING else _iv_data(iv)
     if assoclen is not _MISSING:
         _int_argument(assoclen, 4)
-    flags = _MSG_MORE if flags is _MISSING else c_int(flags)
-    if op is _MISSING or not 0 <= op <= C_INT_MAX:
+    # CPython's docstring says MSG_MORE, but its code sends with flags 0:
+    # the running interpreter is what sockcffi matches.
+    flags = 0 if flags is _MISSING else c_int(flags)
+    if op is _MISSING:
+        raise TypeError("Invalid or missing argument 'op'")
+    # An exact int before any comparison (an int subclass's own comparisons
+    # may lie); CPython turns _PyLong_AsInt's OverflowError into this
+    # TypeError too.
+    op = exact_int(op)
+    if not 0 <= op <= C_INT_MAX:
         raise TypeError("Invalid or missing argument 'op'")
     ancdata = [(_SOL_ALG, _ALG_SET_OP, _u32(op))]
     if ivdata is not None:

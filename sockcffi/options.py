@@ -16,10 +16,10 @@ descriptor number.  Every copy out of C is bounded by the buffer allocated
 here and by the length the kernel returned.
 """
 from errno import EBADF, EINTR, ERANGE
-from operator import index as _index
 
 from . import records as _records
 from ._args import c_int as _c_int
+from ._args import exact_int as _index
 from ._binding import ffi, lib
 from .errors import from_errno
 
@@ -104,7 +104,11 @@ def _fd(sock):
     if isinstance(sock, int):
         fd = sock
     else:
-        fd = sock.fileno()
+        fileno = getattr(sock, "fileno", None)
+        if fileno is None:
+            raise TypeError("sock must be a socket or a file descriptor, "
+                            "not %s" % type(sock).__name__)
+        fd = fileno()
     fd = _index(fd)
     if fd < 0:
         raise OSError(EBADF, "Bad file descriptor")

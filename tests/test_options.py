@@ -506,6 +506,14 @@ def test_vsock_sizes_are_u64():
 
 # ---------------------------------------------------------- hostile input
 
+@pytest.mark.parametrize("sock", [object(), "3", 3.0, None])
+def test_sock_neither_socket_nor_int_is_a_type_error(sock):
+    with pytest.raises(TypeError):
+        options.get(sock, S.SOL_SOCKET, S.SO_TYPE)
+    with pytest.raises(TypeError):
+        options.set(sock, S.SOL_SOCKET, S.SO_KEEPALIVE, 1)
+
+
 def test_bad_arguments():
     s = S.socket(S.AF_INET, S.SOCK_STREAM)
     try:
