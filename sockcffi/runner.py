@@ -10,6 +10,7 @@ sockcffi.aio's event loop the one asyncio gives the program
 (:func:`sockcffi.aio.install`); ``--loop asyncio`` (the default) leaves
 asyncio's own.
 """
+import importlib.util
 import os
 import runpy
 import sys
@@ -61,11 +62,34 @@ def main(argv):
             sys.stderr.write(USAGE)
             return 2
         _prepare(loop)
+        # As python -m says it: one line, exit 1 (an ImportError raised
+        # while the module runs is the program's own, with its traceback).
+        try:
+            found = importlib.util.find_spec(argv[1])
+        except (ImportError, ValueError) as e:
+            found = None
+            why = ("Error while finding module specification for %r "
+                   "(%s: %s)" % (argv[1], type(e).__name__, e))
+        else:
+            why = "No module named %s" % argv[1]
+        if found is None:
+            sys.stderr.write("%s: %s\n" % (sys.executable, why))
+            return 1
         # As with python -m: sys.path[0] stays the current directory.
         sys.argv = argv[1:]
         runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
         return 0
     path = argv[0]
+    try:
+        os.stat(path)
+    except OSError as e:
+        # As this interpreter says it for a script it cannot open: one
+        # line, exit 2 (PyPy does not quote the path).
+        quote = "" if sys.implementation.name == "pypy" else "'"
+        sys.stderr.write("%s: can't open file %s%s%s: [Errno %d] %s\n" % (
+            sys.executable, quote, os.path.abspath(path), quote, e.errno,
+            e.strerror))
+        return 2
     _prepare(loop)
     # As with python script.py: the script's directory comes first.
     sys.path[0] = os.path.dirname(os.path.abspath(path))

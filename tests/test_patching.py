@@ -216,3 +216,16 @@ def test_console_script_runs_too(program, tmp_path):
                           timeout=TIMEOUT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.endswith("served\n")
+
+
+@pytest.mark.parametrize("args", [["missing.py"], ["-m", "nosuch"],
+                                  ["-m", "nosuch.sub"]])
+def test_run_reports_a_missing_program_as_python_does(args, tmp_path):
+    ours = _python(["-m", "sockcffi", "run"] + args, str(tmp_path))
+    theirs = _python(args, str(tmp_path))
+    assert theirs.returncode != 0
+    assert ours.returncode == theirs.returncode, ours.stderr
+    assert "Traceback" not in ours.stderr, ours.stderr
+    assert len(ours.stderr.splitlines()) == 1, ours.stderr
+    # The same words after the interpreter's name.
+    assert ours.stderr.split(": ", 1)[1] == theirs.stderr.split(": ", 1)[1]
