@@ -22,6 +22,8 @@ from errno import ENODEV
 
 from ._args import (buffer_bytes, c_int, c_text, c_uint_masked, exact_int,
                     fs_path)
+# recvfrom()/accept() hot path: no need to clear what the kernel overwrites.
+from ._buffers import new_raw as _raw_new
 from ._binding import FEATURES, ffi, lib
 from .errors import from_errno
 from .ipaddr import (host_bytes, hton16, hton32, ntoh16, ntoh32,
@@ -34,8 +36,6 @@ _PYPY = sys.implementation.name == "pypy"
 # Address families are registered here by number: {family: _Family instance}
 _FAMILIES = {}
 
-# recvfrom()/accept() hot path: no need to clear what the kernel overwrites.
-_raw_new = ffi.new_allocator(should_clear_after_alloc=False)
 _STORAGE_SIZE = ffi.sizeof("struct sockaddr_storage")
 _SA_DATA_LEN = 14                     # sizeof(((struct sockaddr *)0)->sa_data)
 _SA_FAMILY_END = ffi.sizeof("sa_family_t")

@@ -18,10 +18,10 @@ past them: a short message gives None for the fields it lacks, an integer
 of a length no C integer has raises ValueError.
 """
 from collections import namedtuple
-from operator import index as _index
 
 from . import records as _records
 from ._args import c_int as _c_int
+from ._args import exact_int as _index
 from ._binding import ffi, lib
 from .options import CONTROL_MESSAGES as _TYPES
 

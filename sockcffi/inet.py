@@ -11,6 +11,7 @@ Errors follow the running interpreter's stdlib; where CPython and PyPy differ
 import sys
 
 from ._args import PLAIN_INT_CLASSES, buffer_bytes, c_int, c_text, exact_int
+from ._buffers import new_raw as _new
 from ._binding import ffi, lib
 from .errors import from_errno
 from .ipaddr import AF_INET as _AF_INET, AF_INET6 as _AF_INET6
@@ -20,7 +21,6 @@ __all__ = ["htonl", "htons", "inet_aton", "inet_ntoa", "inet_ntop",
            "inet_pton", "ntohl", "ntohs"]
 
 _PYPY = sys.implementation.name == "pypy"
-_new = ffi.new_allocator(should_clear_after_alloc=False)
 _unpack = ffi.unpack
 _c_pton4 = lib.sockcffi_pton4
 _c_pton6 = lib.sockcffi_pton6

@@ -15,6 +15,7 @@ their helpers, used by the public ``inet_*``/byte-order functions
 """
 import sys
 
+from ._buffers import new_raw as _raw_new
 from ._binding import ffi, lib
 from .errors import from_gai
 
@@ -26,7 +27,6 @@ _LITTLE = sys.byteorder == "little"
 AF_INET = lib.AF_INET
 AF_INET6 = getattr(lib, "AF_INET6", None)
 _AF_UNSPEC = lib.AF_UNSPEC
-_raw_new = ffi.new_allocator(should_clear_after_alloc=False)
 
 
 # --- byte order --------------------------------------------------------------

@@ -20,6 +20,7 @@ from errno import EBADF, EINTR, ERANGE
 from . import records as _records
 from ._args import c_int as _c_int
 from ._args import exact_int as _index
+from ._args import readable_buffer as _readable_buffer
 from ._binding import ffi, lib
 from .errors import from_errno
 
@@ -272,7 +273,7 @@ def set(sock, level, option, value=None, **fields):
         raise TypeError("option value required")
     buf, length = _encode(t, value, _family(sock))
     if buf is None:
-        with ffi.from_buffer(value) as view:
+        with _readable_buffer(value) as view:
             _setsockopt(fd, level, option, view, len(view))
         return
     _setsockopt(fd, level, option, buf, length)

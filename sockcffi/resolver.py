@@ -13,6 +13,7 @@ import sys
 
 from ._args import (buffer_bytes, c_int, c_int_wrapping, c_text, exact_int,
                     fs_path)
+from ._buffers import new_raw as _raw_new
 from ._binding import ffi, lib
 from .addresses import from_sockaddr, to_sockaddr
 from .enums import AddressFamily, SocketKind, intenum_converter
@@ -73,7 +74,6 @@ _SIN6_SIZE = ffi.sizeof("struct sockaddr_in6") if _AF_INET6 else 0
 _SS_SIZE = ffi.sizeof("struct sockaddr_storage")
 _audit = sys.audit
 _getaddrinfo_flat = lib.sockcffi_getaddrinfo_flat
-_raw_new = ffi.new_allocator(should_clear_after_alloc=False)
 
 
 def _new_out(records, canon_size):

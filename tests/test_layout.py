@@ -49,3 +49,40 @@ def test_no_private_names_across_modules(name):
 def test_module_size(name):
     with open(os.path.join(PACKAGE, name)) as f:
         assert sum(1 for _ in f) <= MAX_LINES, name
+
+
+# The C-boundary rules' homes (issue 17): integer conversion and buffer
+# exports live in _args, C allocators in _buffers; every other module
+# goes through them, so a new surface cannot write its own copy.
+HOMES = {"operator.index": {"_args.py"}, "ffi.from_buffer": {"_args.py"},
+         "ffi.new_allocator": {"_buffers.py"}}
+
+
+def _rule_uses(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module in (
+                "operator", "_operator"):
+            if any(a.name == "index" for a in node.names):
+                yield "operator.index", node.lineno
+        elif isinstance(node, ast.Attribute) and isinstance(
+                node.value, ast.Name) and node.value.id == "ffi":
+            if node.attr in ("from_buffer", "new_allocator"):
+                yield "ffi." + node.attr, node.lineno
+        elif isinstance(node, ast.Attribute) and node.attr == "index" \
+                and isinstance(node.value, ast.Name) \
+                and node.value.id in ("operator", "_operator"):
+            yield "operator.index", node.lineno
+
+
+ALL_MODULES = sorted(
+    os.path.relpath(os.path.join(folder, f), PACKAGE)
+    for folder, _, files in os.walk(PACKAGE) for f in files
+    if f.endswith(".py"))
+
+
+@pytest.mark.parametrize("name", ALL_MODULES)
+def test_boundary_rules_live_in_their_homes(name):
+    stray = ["%s at line %d" % (rule, line)
+             for rule, line in _rule_uses(_tree(name))
+             if name not in HOMES[rule]]
+    assert not stray, "%s: %s" % (name, ", ".join(stray))
