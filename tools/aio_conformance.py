@@ -118,41 +118,11 @@ def run_suite(name, args, exclusions, modes):
 
 
 def print_summary(results, out=sys.stdout):
-    out.write("\n%s %s\n%-22s %16s %16s %12s\n" % (
-        platform.python_implementation(), platform.python_version(),
-        "module", "asyncio passed", "sockcffi.aio", "regressions"))
-    for r in results:
-        cells = []
-        for mode in ("stdlib", "sockcffi"):
-            rep = r["modes"].get(mode)
-            if rep is None:
-                cells.append("-")
-            elif rep["import_error"]:
-                cells.append("import error")
-            else:
-                s = rep["summary"]
-                cells.append("%d/%d" % (s["passed"], s["total"]))
-        regs = "-" if r["compare"] is None else \
-            str(len(r["compare"]["regressions"]))
-        out.write("%-22s %16s %16s %12s\n" % (r["suite"], cells[0], cells[1],
-                                              regs))
-    for r in results:
-        verdict = r["compare"]
-        if not verdict:
-            continue
-        for e in verdict["excluded"]:
-            out.write("  excluded %s %s [%s]: %s\n" % (
-                r["suite"], e["id"], e["outcome"], e["reason"]))
-        for sid in verdict["stale_exclusions"]:
-            out.write("  stale exclusion (passes now): %s %s\n"
-                      % (r["suite"], sid))
-        for e in verdict["regressions"]:
-            msg = (e.get("message") or "").splitlines()
-            out.write("  REGRESSION %s %s [%s]: %s\n" % (
-                r["suite"], e["id"], e["outcome"],
-                msg[0][:160] if msg else ""))
-            if e.get("where"):
-                out.write("      at %s\n" % e["where"])
+    stdlib_suites.print_summary(
+        results, out, heading="%s %s" % (platform.python_implementation(),
+                                         platform.python_version()),
+        columns=("module", "asyncio passed", "sockcffi.aio"),
+        widths=(22, 16, 16))
 
 
 def main(argv=None):

@@ -147,9 +147,17 @@ def run_suite(name, args, exclusions, modes):
             "modes": {r["mode"]: r for r in reports}, "compare": verdict}
 
 
-def print_summary(results, out=sys.stdout):
-    out.write("\n%-28s %14s %14s %12s\n" % ("suite", "stdlib passed",
-                                           "sockcffi passed", "regressions"))
+def print_summary(results, out=sys.stdout, heading=None,
+                  columns=("suite", "stdlib passed", "sockcffi passed"),
+                  widths=(28, 14, 15)):
+    """The table of passed counts and regressions, then every exclusion,
+    stale exclusion and regression (also tools/aio_conformance.py's)."""
+    if heading:
+        out.write("\n" + heading)
+    name_w, stdlib_w, ours_w = widths
+    out.write("\n%-*s %*s %*s %12s\n" % (
+        name_w, columns[0], stdlib_w, columns[1], ours_w, columns[2],
+        "regressions"))
     for r in results:
         modes = r["modes"]
         cells = []
@@ -164,8 +172,8 @@ def print_summary(results, out=sys.stdout):
                 cells.append("%d/%d" % (s["passed"], s["total"]))
         regs = "-" if r["compare"] is None else \
             str(len(r["compare"]["regressions"]))
-        out.write("%-28s %14s %15s %12s\n" % (r["suite"], cells[0], cells[1],
-                                              regs))
+        out.write("%-*s %*s %*s %12s\n" % (name_w, r["suite"], stdlib_w,
+                                            cells[0], ours_w, cells[1], regs))
     for r in results:
         verdict = r["compare"]
         if not verdict:
