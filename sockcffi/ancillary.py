@@ -123,13 +123,7 @@ def build_control(ancdata, inline=None):
     sources = []
     last = len(items) - 1
     for i, item in enumerate(items):
-        if not isinstance(item, (tuple, list)) or len(item) != 3:
-            raise _item_error(item)
-        level, kind, data = item
-        if level.__class__ is not int or not 0 <= level <= _C_INT_MAX:
-            level = c_int(level)
-        if kind.__class__ is not int or not 0 <= kind <= _C_INT_MAX:
-            kind = c_int(kind)
+        level, kind, data = _item_parts(item)
         levels.append(level)
         kinds.append(kind)
         # Checked (copied on PyPy) here, in its place; the last item's
@@ -168,10 +162,9 @@ def build_control(ancdata, inline=None):
     return result, total
 
 
-def _build_one(item, inline):
-    """build_control() of one item, the usual case, written out: its level
-    and type are converted before its data is exported, so no caller code
-    runs between the export and the copy."""
+def _item_parts(item):
+    """An ancdata item's ``(level, type, data)``, level and type converted
+    to C ints (the caller's code they may run comes before any export)."""
     if not isinstance(item, (tuple, list)) or len(item) != 3:
         raise _item_error(item)
     level, kind, data = item
@@ -179,6 +172,14 @@ def _build_one(item, inline):
         level = c_int(level)
     if kind.__class__ is not int or not 0 <= kind <= _C_INT_MAX:
         kind = c_int(kind)
+    return level, kind, data
+
+
+def _build_one(item, inline):
+    """build_control() of one item, the usual case, written out: its level
+    and type are converted before its data is exported, so no caller code
+    runs between the export and the copy."""
+    level, kind, data = _item_parts(item)
     if data.__class__ is not bytes:
         # A copy first on PyPy (stable_buffer: exports are not pinned
         # there, and the copy below is a C call another thread may run
