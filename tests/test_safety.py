@@ -273,3 +273,27 @@ def test_conversions_own_the_descriptor_the_source_held():
                 o.close()
         assert bad == 0, bad
     """)
+
+
+def test_cmsg_decode_converts_its_arguments():
+    # Found by the surface class of tools/adversarial.py: decode_one()
+    # looked its table up with the caller's level and type objects (an
+    # __index__-only one missed it) and made bytes(data) of an int (five
+    # zero bytes for 5, an impossible allocation for 2**62).
+    run_child("""
+        from sockcffi import cmsg
+        class Index:
+            def __init__(self, v): self.v = v
+            def __index__(self): return self.v
+        ttl = cmsg.decode_one(Index(socket.IPPROTO_IP), Index(socket.IP_TTL),
+                              b"\\x05\\0\\0\\0")
+        assert ttl == 5, ttl
+        for bad in (5, 2 ** 62, "text", None):
+            assert raises(TypeError, cmsg.decode_one, socket.IPPROTO_IP,
+                          socket.IP_TTL, bad)
+            assert raises(TypeError, cmsg.decode,
+                          [(socket.IPPROTO_IP, socket.IP_TTL, bad)])
+        got = cmsg.decode([(Index(socket.IPPROTO_IP), socket.IP_TTL,
+                            memoryview(b"\\x07\\0\\0\\0"))])
+        assert got[0].value == 7 and got[0].level.__class__ is int, got
+    """)
