@@ -29,9 +29,10 @@ Rules at the C boundary, held by every method (see README, "Safety"):
   the number in one atomic step.
 """
 import os
+import sys
 from _thread import RLock
 from errno import EAGAIN, EBADF, ECONNRESET, EINPROGRESS, EINTR, EISCONN
-from errno import EWOULDBLOCK
+from errno import ENOTSOCK, EWOULDBLOCK
 from time import monotonic
 from warnings import warn as _warn
 
@@ -100,6 +101,11 @@ _SOCK_CLOEXEC = getattr(lib, "SOCK_CLOEXEC", 0)
 _SOCK_FLAGS = _SOCK_NONBLOCK | _SOCK_CLOEXEC
 _SOL_SOCKET = lib.SOL_SOCKET
 _SO_ERROR = lib.SO_ERROR
+# What socket(fileno=N) refuses, as the running interpreter's own socket
+# does: CPython a closed number and one that is no socket, PyPy only a
+# closed number.
+_FILENO_ERRORS = ((EBADF,) if sys.implementation.name == "pypy"
+                  else (EBADF, ENOTSOCK))
 _SO_DOMAIN = getattr(lib, "SO_DOMAIN", None)
 _SO_TYPE = lib.SO_TYPE
 _SO_PROTOCOL = getattr(lib, "SO_PROTOCOL", None)
@@ -191,6 +197,13 @@ class SocketType(MessageCalls, OptionCalls):
             family = c_int(family)
             type = c_int(type)
             proto = c_int(proto)
+            storage, size = _new_storage()
+            if lib.getsockname(fd, storage, size) < 0:
+                err = ffi.errno
+                if err in _FILENO_ERRORS:
+                    raise from_errno(err)
+            elif family == -1:
+                family = ffi.cast("struct sockaddr *", storage).sa_family
             if family == -1:
                 if _SO_DOMAIN is not None:
                     family = _query_int_option(fd, _SO_DOMAIN)

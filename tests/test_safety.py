@@ -297,3 +297,27 @@ def test_cmsg_decode_converts_its_arguments():
                             memoryview(b"\\x07\\0\\0\\0"))])
         assert got[0].value == 7 and got[0].level.__class__ is int, got
     """)
+
+
+def test_socket_on_a_descriptor_that_is_no_socket_as_the_stdlib():
+    # Found by the surface class: CPython's socket(fileno=N) checks N with
+    # getsockname() (EBADF, ENOTSOCK); sockcffi took any number.  PyPy's
+    # own socket takes it: sockcffi follows the running interpreter.
+    run_child("""
+        r, w = os.pipe()
+        spare = os.dup(w); os.close(spare)           # a closed number
+        def made(mod, fd):
+            try:
+                s = mod.socket(mod.AF_UNIX, mod.SOCK_STREAM, 0, fileno=fd)
+            except OSError as e:
+                return ("raise", e.errno)
+            s.detach()
+            return ("ok",)
+        for fd in (r, spare):
+            ours, theirs = made(socket, fd), made(stdlib, fd)
+            assert ours == theirs, (fd, ours, theirs)
+        a, b = socket.socketpair()
+        s = socket.socket(fileno=os.dup(a.fileno()))
+        assert s.family == socket.AF_UNIX, s.family
+        s.close(); a.close(); b.close(); os.close(r); os.close(w)
+    """)
