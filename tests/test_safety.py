@@ -321,3 +321,20 @@ def test_socket_on_a_descriptor_that_is_no_socket_as_the_stdlib():
         assert s.family == socket.AF_UNIX, s.family
         s.close(); a.close(); b.close(); os.close(r); os.close(w)
     """)
+
+
+def test_getservbyport_checks_the_port_as_the_stdlib():
+    # Found by the surface class on PyPy: the port was wrapped to a C int
+    # (2**32 + 80 asked for port 80, 2**63 for port 0: OSError "not
+    # found") where PyPy's socket raises OverflowError.
+    run_child("""
+        for port in (2 ** 32 + 80, 2 ** 32, 2 ** 31, 2 ** 63, 2 ** 64 + 80,
+                     -1, 65536, LyingInt(2 ** 32 + 80)):
+            def get(mod):
+                try:
+                    return mod.getservbyport(port, "tcp")
+                except Exception as e:
+                    return type(e)
+            assert get(socket) == get(stdlib), (port, get(socket),
+                                                 get(stdlib))
+    """)
