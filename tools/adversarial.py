@@ -1035,11 +1035,15 @@ def child(names, side, out):
     # The race cases interrupt blocked threads with SIGUSR1: a handler that
     # does nothing, so the system call fails with EINTR and is retried.
     signal.signal(signal.SIGUSR1, lambda signum, frame: None)
+    def new_fds(before):
+        # /proc/self/fd lists the directory's own descriptor as it is read.
+        return [fd for fd in fd_set() - before
+                if os.path.exists("/proc/self/fd/" + fd)]
+
     for name in names:
         klass, kind, f = CASES[name]
         out.write(json.dumps({"begin": name}) + "\n")
         out.flush()
-        gc.collect()
         before = fd_set()
         record = {"case": name, "class": klass}
         started = time.monotonic()
@@ -1050,11 +1054,16 @@ def child(names, side, out):
         except Exception as e:      # noqa: BLE001 - reported, not hidden
             record["error"] = "%s: %s" % (type(e).__name__, str(e)[:200])
         record["seconds"] = round(time.monotonic() - started, 3)
+        # A leak is a descriptor still open after three collections.  They
+        # run only when a descriptor is left (PyPy's take tens of ms each,
+        # most of a run when made around every case); garbage of a case
+        # never hides the next one's leaks, as it is collected here.
+        leaked = new_fds(before)
         for _ in range(3):
+            if not leaked:
+                break
             gc.collect()
-        # /proc/self/fd lists the directory's own descriptor as it is read.
-        leaked = [fd for fd in fd_set() - before
-                  if os.path.exists("/proc/self/fd/" + fd)]
+            leaked = new_fds(before)
         if leaked:
             record["fd_leak"] = len(leaked)
         out.write(json.dumps(record) + "\n")
