@@ -1092,7 +1092,7 @@ def run_side(side, names, python, args, log):
         proc.stdin.write("\n".join(remaining))
         proc.stdin.close()
         state = {"current": None, "deadline": time.monotonic() + CASE_LIMIT,
-                 "hung": False}
+                 "hung": False, "last": None}
 
         def watch():
             while proc.poll() is None:
@@ -1111,8 +1111,10 @@ def run_side(side, names, python, args, log):
             else:
                 records[item["case"]] = item
                 state["current"] = None
+                state["last"] = item["case"]
         proc.wait()
         w.join(JOIN)
+        before = len(remaining)
         remaining = [n for n in remaining if n not in records]
         current = state["current"]
         if current is not None:
@@ -1123,9 +1125,18 @@ def run_side(side, names, python, args, log):
                                              proc.returncode))
             remaining.remove(current)
         elif remaining and proc.returncode:
-            log("%s: child exited %s with cases left"
-                % (side, proc.returncode))
-            break
+            # Died between cases (a heap an earlier case corrupted, as
+            # PyPy's own recvfrom_into does): go on in a new child while
+            # children make progress.
+            # The crash counts against the case that ran last.
+            last = state["last"]
+            log("%s: child exited %s with cases left (after %s)"
+                % (side, proc.returncode, last))
+            if last is not None:
+                records[last] = dict(records[last], crash=proc.returncode,
+                                     after_case=True)
+            if len(remaining) == before:
+                break
     return records
 
 

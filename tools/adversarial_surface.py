@@ -134,6 +134,16 @@ class LyingInt(int):
         return "LyingInt(%d)" % int(self)
 
 
+class LyingIndex(int):
+    """An int whose ``__index__`` and ``__int__`` name another value: its
+    own value is the one that counts (PyLong_Check before __index__)."""
+
+    def __index__(self):
+        return int.__add__(self, 1 << 40)
+
+    __int__ = __index__
+
+
 class IndexOnly:
     def __init__(self, value, hook=None):
         self.value, self.hook = value, hook
@@ -170,6 +180,7 @@ def int_variants(base, alloc=False):
     outcome), "same|TypeError", or None (a result or a clean raise)."""
     out = [("LyingInt", LyingInt(base), base, "same"),
            ("IndexOnly", IndexOnly(base), base, "same|TypeError"),
+           ("LyingIndex", LyingIndex(base), base, "same"),
            ("LyingInt(-1)", LyingInt(-1), -1, "same"),
            ("LyingInt(2**63)", LyingInt(2 ** 63), 2 ** 63, "same"),
            ("-1", -1, _NO, None), ("-2**63-1", -2 ** 63 - 1, _NO, None),
