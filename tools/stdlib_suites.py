@@ -126,13 +126,19 @@ def parse_args(argv):
 
 
 def run_suite(name, args, exclusions, modes):
-    module = "test." + name
     command = ([sys.executable, "-X", "faulthandler",
                 os.path.abspath(__file__), "--_suite", name]
                + (["--memory-bio"] if args.memory_bio else []))
+    return run_modes(name, "test." + name, command, args, exclusions, modes,
+                     lambda mode: mode + " mode")
+
+
+def run_modes(name, module, command, args, exclusions, modes, label):
+    """One suite in each of ``modes`` (a child each), compared when both
+    ran (also tools/aio_conformance.py's)."""
     reports = []
     for mode in modes:
-        print("%s: %s mode ..." % (name, mode), flush=True)
+        print("%s: %s ..." % (name, label(mode)), flush=True)
         report = suite_runner.run_mode(
             mode, args, command, log=lambda s: print(s, flush=True))
         reports.append(report)
@@ -201,18 +207,25 @@ def main(argv=None):
         return suite_runner.child_main(
             args, "test." + name, DESELECT.get(name, []),
             lambda mode, progress: prepare(mode, progress, memory_bio))
+    return run_all("stdlib_suites", args, SUITES, run_suite, print_summary)
+
+
+def run_all(tool, args, default_suites, run_one, summary):
+    """The driver of this tool and tools/aio_conformance.py: read the
+    exclusions, run each suite, print the table, write --json; the exit
+    status is 2 when a baseline suite fails to import, 1 on a regression."""
     try:
         exclusions, n_entries = read_exclusions(args.exclusions)
     except ValueError as exc:
-        print("stdlib_suites: %s" % exc, file=sys.stderr)
+        print("%s: %s" % (tool, exc), file=sys.stderr)
         return 2
-    suites = args.suite or SUITES
+    suites = args.suite or default_suites
     modes = [args.mode] if args.mode else ["stdlib", "sockcffi"]
-    print("stdlib_suites: %s %s, %s" % (
-        platform.python_implementation(), platform.python_version(),
+    print("%s: %s %s, %s" % (
+        tool, platform.python_implementation(), platform.python_version(),
         sys.executable), flush=True)
-    results = [run_suite(name, args, exclusions, modes) for name in suites]
-    print_summary(results)
+    results = [run_one(name, args, exclusions, modes) for name in suites]
+    summary(results)
     status = 0
     for r in results:
         base = r["modes"].get("stdlib")
@@ -229,7 +242,6 @@ def main(argv=None):
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=1, sort_keys=True)
     return status
-
 
 if __name__ == "__main__":
     sys.exit(main())
