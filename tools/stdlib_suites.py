@@ -82,25 +82,14 @@ def read_exclusions(path):
     lines; a ``cpython:`` or ``pypy:`` prefix on the suite limits an entry
     to that interpreter."""
     entries, total = {}, 0
-    if not os.path.exists(path):
-        return entries, total
-    with open(path, encoding="utf-8") as f:
-        for lineno, raw in enumerate(f, 1):
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            test, sep, reason = line.partition("#")
-            fields = test.split()
-            if not sep or not reason.strip() or len(fields) != 2:
-                raise ValueError("%s:%d: not 'suite Class.test  # reason'"
-                                 % (path, lineno))
-            suite, sid = fields
-            impl = None
-            if ":" in suite:
-                impl, suite = suite.split(":", 1)
-            total += 1
-            if impl is None or impl == suite_runner.IMPLEMENTATION:
-                entries.setdefault(suite, {})[sid] = reason.strip()
+    for where, text, impl, reason in suite_runner.exclusion_lines(path):
+        fields = text.split()
+        if len(fields) != 2:
+            raise ValueError("%s: not 'suite Class.test  # reason'" % where)
+        suite, sid = fields
+        total += 1
+        if impl is None or impl == suite_runner.IMPLEMENTATION:
+            entries.setdefault(suite, {})[sid] = reason
     return entries, total
 
 
