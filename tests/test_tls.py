@@ -224,6 +224,17 @@ def test_install_is_idempotent_and_uninstall_restores():
     assert "_wrap_socket" not in vars(ssl.SSLContext)
 
 
+def socket_tls_pair(a, b):
+    """SocketTLS server on ``a``, client on ``b`` (no handshake yet), and
+    the client's context."""
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(CERT)
+    cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    cctx.load_verify_locations(CERT)
+    return (tls.SocketTLS(sctx, a, True),
+            tls.SocketTLS(cctx, b, False, "localhost"), cctx)
+
+
 @needs_cert
 def test_socket_tls_directly_over_a_sockcffi_socketpair():
     """SocketTLS on its own (no ssl.SSLSocket): what _ssl's socket object
@@ -231,12 +242,7 @@ def test_socket_tls_directly_over_a_sockcffi_socketpair():
     tls.install(memory_bio=True)
     try:
         a, b = sockcffi.socketpair()
-        sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        sctx.load_cert_chain(CERT)
-        cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        cctx.load_verify_locations(CERT)
-        server = tls.SocketTLS(sctx, a, True)
-        client = tls.SocketTLS(cctx, b, False, "localhost")
+        server, client, cctx = socket_tls_pair(a, b)
         done = []
 
         def serve():
@@ -400,12 +406,7 @@ def test_read_into_a_buffer_converts_as_ssl_does():
     a.settimeout(JOIN)
     b.settimeout(JOIN)
     try:
-        sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        sctx.load_cert_chain(CERT)
-        cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        cctx.load_verify_locations(CERT)
-        server = tls.SocketTLS(sctx, a, True)
-        client = tls.SocketTLS(cctx, b, False, "localhost")
+        server, client, _ = socket_tls_pair(a, b)
         thread = threading.Thread(target=lambda: (
             server.do_handshake(), server.write(b"x" * 64)), daemon=True)
         thread.start()

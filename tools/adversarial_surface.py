@@ -400,16 +400,8 @@ class Context:
 # --- TLS: a SocketTLS pair over a sockcffi socket pair -----------------------
 
 def _certificate():
-    try:
-        import test
-    except ImportError:
-        return None
-    base = os.path.dirname(test.__file__)
-    for path in (os.path.join(base, "certdata", "keycert.pem"),
-                 os.path.join(base, "keycert.pem")):
-        if os.path.exists(path):
-            return path
-    return None
+    from tls_threads import find_certificate     # tools/, beside this file
+    return find_certificate()
 
 
 class TLSContext(Context):
@@ -1023,22 +1015,10 @@ def _register_resize(case, name, entry, param):
             # a grown buffer may be more than the socket holds.
             t = threading.Thread(target=caller, daemon=True)
             t.start()
-            seen = []
-            deadline = time.monotonic() + JOIN
-            while t.is_alive() and time.monotonic() < deadline:
-                if c.peer is not None and entry.context != "tls":
-                    seen.extend(_drain(c.peer))
-                t.join(0.01)
-            if t.is_alive():
-                raise SurfaceFailure("%s: hung after a resize" % name)
-            seen.extend(c.observe() or [])
+            seen = _received_while(t, c, name)
         finally:
             c.close()
-        data = b"".join(x for x in _flatten(seen) if isinstance(x, bytes))
-        stray = set(data) - set(b"AZB")
-        if stray:
-            raise SurfaceFailure("%s: foreign bytes after a resize: %r"
-                                 % (name, bytes(sorted(stray))[:40]))
+        _only_bytes_of(seen, b"AZB", name + ": after a resize")
         return "only the buffer's bytes"
     case("surface", "%s.%s=resized-by-__index__" % (name, param),
          "safe")(run)
@@ -1098,29 +1078,41 @@ def _register_thread_resize(case, name, entry, param, blocking):
                 buf[:size] = b"Z" * size
             except BufferError:
                 pass              # pinned while exported (CPython)
-            if tls_call:
-                seen = c.observe()
-            else:
-                seen = []
-                t_end = time.monotonic() + JOIN
-                while t.is_alive() and time.monotonic() < t_end:
-                    seen.extend(_drain(c.peer))
-                    t.join(0.01)
-                seen.extend(_drain(c.peer))
-            t.join(JOIN)
-            if t.is_alive():
-                raise SurfaceFailure("%s: hung after the resize" % name)
+            seen = _received_while(t, c, name)
         finally:
             c.close()
-        data = b"".join(x for x in _flatten(seen) if isinstance(x, bytes))
-        stray = set(data) - set(b"AZBF")
-        if stray:
-            raise SurfaceFailure("%s: foreign bytes after a resize by "
-                                 "another thread: %r"
-                                 % (name, bytes(sorted(stray))[:40]))
+        _only_bytes_of(seen, b"AZBF",
+                       name + ": after a resize by another thread")
         return "only the buffer's bytes (%r)" % (done.get("r"),)
     case("surface", "%s.%s=resized-by-another-thread-%s" % (
         name, param, "blocking" if blocking else "timed"), "safe")(run)
+
+
+def _received_while(thread, c, name):
+    """What the peer receives while ``thread`` (the call) runs and after:
+    drained as it comes (a grown buffer may be more than a socket holds),
+    or, for TLS, what the server read once the call is over."""
+    tls_peer = isinstance(c, TLSContext)
+    if tls_peer:
+        c.go.set()                      # the server reads from now on
+    seen = []
+    deadline = time.monotonic() + JOIN
+    while thread.is_alive() and time.monotonic() < deadline:
+        if c.peer is not None and not tls_peer:
+            seen.extend(_drain(c.peer))
+        thread.join(0.01)
+    if thread.is_alive():
+        raise SurfaceFailure("%s: hung after a resize" % name)
+    seen.extend(c.observe() or [])
+    return seen
+
+
+def _only_bytes_of(seen, allowed, what):
+    data = b"".join(x for x in _flatten(seen) if isinstance(x, bytes))
+    stray = set(data) - set(allowed)
+    if stray:
+        raise SurfaceFailure("%s: foreign bytes %r"
+                             % (what, bytes(sorted(stray))[:40]))
 
 
 def _flatten(items):
