@@ -661,6 +661,13 @@ ENTRIES = {
         _m("options").set(c.a, level, option, value),
         c.a.getsockopt(SO, stdlib.SO_KEEPALIVE)), "stream", sock=P(None),
         level=I(SO), option=I(stdlib.SO_KEEPALIVE), value=I(1)),
+    # A second entry of one callable: NAME#what.  A bytes-like value is
+    # passed as it is: the kernel reads exactly the view's bytes.
+    "options.set#raw": E(lambda c, sock, level, option, value: (
+        _m("options").set(c.a, level, option, value),
+        c.a.getsockopt(stdlib.IPPROTO_IP, stdlib.IP_MULTICAST_IF, 4)),
+        "udp", sock=P(None), level=I(stdlib.IPPROTO_IP),
+        option=I(stdlib.IP_MULTICAST_IF), value=B(b"\x7f\0\0\x01")),
     "options.ctype": E(lambda c, level, option: _m("options").ctype(
         level, option), level=I(SO), option=I(stdlib.SO_LINGER)),
     "options.record_type": E(lambda c, level, option: repr(_m(
@@ -765,7 +772,9 @@ def kind_of(entry, param):
 def uncovered():
     """Public callables with neither an entry nor a reason, and entry
     parameters of unknown kind: [(name, what is missing)]."""
-    missing = []
+    extra = [n for n in ENTRIES if "#" in n
+             and n.split("#")[0] not in ENTRIES]
+    missing = [(n, "extra entry of no entry") for n in extra]
     for name, func in public_callables().items():
         params = parameters(func)
         if name in REASONS:
