@@ -101,12 +101,16 @@ def run_compiler(argv: List[str], cwd: Optional[str] = None):
                           start_new_session=True) as proc:
         try:
             out, err = proc.communicate(timeout=limit)
-        except subprocess.TimeoutExpired:
+        except BaseException as e:
+            # Timed out, or interrupted (^C reaches only this process: the
+            # compiler has a session of its own).
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except OSError:
                 pass
             proc.wait()
+            if not isinstance(e, subprocess.TimeoutExpired):
+                raise
             raise CompilerMissing(
                 "the C compiler did not finish within %g s (%s; set %s to "
                 "allow longer)" % (limit, argv[0],
