@@ -66,7 +66,6 @@ _c_send = lib.send
 _c_recv = lib.recv
 _c_recv_small = lib.sockcffi_recv_small
 _c_recvfrom_small = lib.sockcffi_recvfrom_small
-_NOT_SMALL = lib.SOCKCFFI_NOT_SMALL
 _c_sendto = lib.sendto
 _c_recvfrom = lib.recvfrom
 _c_getsockopt_int = lib.sockcffi_getsockopt_int
@@ -506,6 +505,17 @@ class SocketType(MessageCalls, OptionCalls):
             if err != EINTR and err != EAGAIN and err != EWOULDBLOCK:
                 raise from_errno(err)
 
+    def _first_try_failed(self):
+        """Timeout mode, after a fast path's first attempt failed: that
+        attempt is made before any wait (the descriptor is O_NONBLOCK, so
+        it cannot block), and the caller then waits in the seam only when
+        errno says the call would block or was interrupted; any other
+        error is raised (a retry could lose it: a reset is reported
+        once)."""
+        err = ffi.errno
+        if err != EINTR and err != EAGAIN and err != EWOULDBLOCK:
+            raise from_errno(err)
+
     def _retry(self, function, *args):
         """The failure path of a flat (not timeout-mode) call, entered when
         ``function(fd, *args)`` returned -1: retry on EINTR (PEP 475; a
@@ -529,19 +539,29 @@ class SocketType(MessageCalls, OptionCalls):
         # The common call -- no flags, a plain int -- takes the short way:
         # nothing to convert, no MSG_TRUNC to fear, and the size checked
         # against the pooled buffer in C (sockcffi_recv_small: -2 and no
-        # system call for any size but 1.._SMALL).
+        # system call for any size but 1.._SMALL).  In timeout mode too the
+        # first attempt comes before any wait (_first_try_failed): data
+        # already there costs one system call, not a poll() and a recv().
         if flags is _NO_FLAGS and bufsize.__class__ is int:
             try:
                 buf = _pool_pop()
             except IndexError:
                 buf = _new_raw(_CHARS, _SMALL)
-            if self._timeout:
-                n = (self._call_timed(READ, _c_recv, buf, bufsize, 0)
-                     if 0 < bufsize <= _SMALL else _NOT_SMALL)
-            else:
+            try:
                 n = _c_recv_small(self._fd, buf, bufsize)
                 if n == -1:
-                    n = self._retry(_c_recv_small, buf, bufsize)
+                    if self._timeout:
+                        self._first_try_failed()
+                        n = self._call_timed(READ, _c_recv_small, buf,
+                                             bufsize)
+                    else:
+                        n = self._retry(_c_recv_small, buf, bufsize)
+            except BaseException:
+                # The buffer goes back on errors too (no view of it is
+                # left): a dropped one costs a fresh 64 KiB allocation on
+                # the next call, ten times an EAGAIN's cost on PyPy.
+                _pool_push(buf)
+                raise
             if n >= 0:
                 # Without MSG_TRUNC recv() returns at most bufsize bytes.
                 data = _unpack(buf, n)
@@ -621,8 +641,13 @@ class SocketType(MessageCalls, OptionCalls):
                 name = _new_name()
             n = _c_recvfrom_small(self._fd, buf, bufsize, name[0], name[1])
             if n == -1:
-                n = self._retry(_c_recvfrom_small, buf, bufsize, name[0],
-                                name[1])
+                try:
+                    n = self._retry(_c_recvfrom_small, buf, bufsize, name[0],
+                                    name[1])
+                except BaseException:
+                    _pool_push(buf)         # as in recv()
+                    _names_push(name)
+                    raise
             if n >= 0:
                 data = _unpack(buf, n)
                 _pool_push(buf)
@@ -706,12 +731,15 @@ class SocketType(MessageCalls, OptionCalls):
         Send (part of) ``data``; the number of bytes sent.
         """
         # The usual call -- exact bytes (its len() is its buffer's), no
-        # flags -- takes the short way.
+        # flags -- takes the short way, in timeout mode with a first
+        # attempt before any wait, as in recv().
         if data.__class__ is bytes and flags is _NO_FLAGS:
-            if self._timeout:
-                return self._call_timed(WRITE, _c_send, data, len(data), 0)
             sent = _c_send(self._fd, data, len(data), 0)
             if sent < 0:
+                if self._timeout:
+                    self._first_try_failed()
+                    return self._call_timed(WRITE, _c_send, data, len(data),
+                                            0)
                 return self._retry(_c_send, data, len(data), 0)
             return sent
         return self._send(data, flags)
@@ -749,18 +777,22 @@ class SocketType(MessageCalls, OptionCalls):
         """
         if flags.__class__ is not int:
             flags = c_int(flags)
-        if data.__class__ is bytes and not self._timeout:
-            # Fast path: exact bytes go to send() as they are; a view is
-            # only made if the first send() is partial.
+        done = 0
+        if data.__class__ is bytes:
+            # Fast path: exact bytes go to send() as they are, in timeout
+            # mode too before any wait (_first_try_failed); a view is only
+            # made if the first send() is partial.
             total = len(data)
             sent = _c_send(self._fd, data, total, flags)
             if sent < 0:
-                sent = self._retry(_c_send, data, total, flags)
+                if self._timeout:
+                    self._first_try_failed()
+                    sent = 0
+                else:
+                    sent = self._retry(_c_send, data, total, flags)
             if sent >= total:
                 return None
             done = sent
-        else:
-            done = 0
         data = stable_buffer(data)
         if self._timeout:
             # Timeout mode waits between chunks: each chunk's view is taken
