@@ -162,7 +162,7 @@ def phase_threads(r, n, prefix):
         raise errors[0]
 
 
-def run_child(side, conf, scale):
+def run_child(side, conf, scale, only=PHASES):
     import redis
     if side == "sockcffi":
         import sockcffi
@@ -195,13 +195,15 @@ def run_child(side, conf, scale):
                 phase_setget, n(2000)),
     }
     times = {}
-    for name in PHASES:
+    for name in only:
         make, phase, count = phases[name]
         client = make()
         client.flushdb()
         start = time.perf_counter()
+        cpu = time.process_time()
         phase(client, count, prefix)
         times[name] = time.perf_counter() - start
+        times[name + " cpu"] = time.process_time() - cpu
         client.flushdb()
         client.close()
     return times
@@ -277,9 +279,10 @@ def stop_server(proc):
             proc.wait(10)
 
 
-def child_command(python, side, conf, scale, profile=False):
+def child_command(python, side, conf, scale, phases, profile=False):
     args = [os.path.abspath(__file__), "--child", side, "--conf",
-            json.dumps(conf), "--scale", str(scale)]
+            json.dumps(conf), "--scale", str(scale), "--phases",
+            ",".join(phases)]
     if profile:
         args.append("--profile-child")
     if side == "sockcffi":
@@ -287,8 +290,8 @@ def child_command(python, side, conf, scale, profile=False):
     return [python] + args
 
 
-def run_side(python, side, conf, scale, folder):
-    proc = subprocess.run(child_command(python, side, conf, scale),
+def run_side(python, side, conf, scale, phases, folder):
+    proc = subprocess.run(child_command(python, side, conf, scale, phases),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           cwd=folder, timeout=CHILD_TIMEOUT)
     if proc.returncode != 0:
@@ -298,8 +301,8 @@ def run_side(python, side, conf, scale, folder):
 
 
 def interpreters(given):
-    if given:
-        return given
+    if given:       # absolute: the children run in the temporary folder
+        return [os.path.abspath(p) for p in given]
     found = [os.path.join(ROOT, venv, "bin", "python")
              for venv in (".venv-cpython", ".venv-pypy")]
     return [p for p in found if os.path.exists(p)] or [sys.executable]
@@ -313,58 +316,91 @@ def describe(python):
         stdout=subprocess.PIPE, check=True, timeout=60).stdout.decode().strip()
 
 
-def report(python, best):
+def report(python, best, phases):
     print("\n%s" % describe(python))
-    print("%-9s %9s %9s %6s" % ("phase", "builtin", "sockcffi", "ratio"))
-    for name in PHASES + ["total"]:
+    print("%-9s %9s %9s %6s   %9s %9s %6s" % (
+        "phase", "builtin", "sockcffi", "ratio", "cpu b.", "cpu s.",
+        "ratio"))
+    for name in phases + ["total"]:
         b, s = best["builtin"][name], best["sockcffi"][name]
-        print("%-9s %9.3f %9.3f %6.2f" % (name, b, s, s / b))
+        bc, sc = (best["builtin"][name + " cpu"],
+                  best["sockcffi"][name + " cpu"])
+        print("%-9s %9.3f %9.3f %6.2f   %9.3f %9.3f %6.2f"
+              % (name, b, s, s / b, bc, sc, sc / bc))
     sys.stdout.flush()
 
 
-def measure(python, conf, rounds, scale, folder):
+def measure(python, conf, rounds, scale, phases, folder):
     best = {side: {} for side in SIDES}
     for r in range(rounds):
         order = SIDES if r % 2 == 0 else SIDES[::-1]
         for side in order:
-            times = run_side(python, side, conf, scale, folder)
-            times["total"] = sum(times.values())
-            print("  round %d %-8s total %.3f s" % (r + 1, side,
-                                                     times["total"]))
+            times = run_side(python, side, conf, scale, phases, folder)
+            times["total"] = sum(times[name] for name in phases)
+            times["total cpu"] = sum(times[name + " cpu"]
+                                     for name in phases)
+            print("  round %d %-8s total %.3f s (client cpu %.3f s)"
+                  % (r + 1, side, times["total"], times["total cpu"]))
             sys.stdout.flush()
             for name, t in times.items():
                 best[side][name] = min(t, best[side].get(name, t))
     return best
 
 
-def profile(python, side, conf, scale, folder):
-    proc = subprocess.run(child_command(python, side, conf, scale, True),
+def profile(python, side, conf, scale, phases, folder):
+    proc = subprocess.run(child_command(python, side, conf, scale, phases,
+                                        True),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           cwd=folder, timeout=CHILD_TIMEOUT)
     print(proc.stdout.decode())
 
 
-def profiled(side, conf, scale):
+def profiled(side, conf, scale, phases):
     """Run the child's workload under a profiler, print the top of it."""
     if sys.implementation.name == "pypy":
-        try:
-            import vmprof
-        except ImportError:
-            raise SystemExit("vmprof is not installed (pip install vmprof)")
-        out = os.path.abspath("redis.vmprof")
-        with open(out, "w+b") as f:
-            vmprof.enable(f.fileno(), 0.001)
-            run_child(side, conf, scale)
-            vmprof.disable()
-        print("vmprof written to %s (vmprofshow %s tree)" % (out, out))
+        vmprof_top(side, conf, scale, phases)
         return
     import cProfile
     import pstats
     prof = cProfile.Profile()
     prof.enable()
-    run_child(side, conf, scale)
+    run_child(side, conf, scale, phases)
     prof.disable()
     pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+
+
+def vmprof_top(side, conf, scale, phases, top=30):
+    """PyPy: sample with vmprof (benchmark only), print the functions with
+    the most samples where they are the innermost Python frame (self) and
+    anywhere on the stack (total)."""
+    try:
+        import vmprof
+    except ImportError:
+        raise SystemExit("vmprof is not installed (pip install vmprof)")
+    # The temporary folder goes at the end: REDIS_BENCH_VMPROF keeps it.
+    path = (os.environ.get("REDIS_BENCH_VMPROF")
+            or os.path.abspath("redis.vmprof"))
+    with open(path, "w+b") as f:
+        vmprof.enable(f.fileno(), 0.0005, real_time=True)
+        run_child(side, conf, scale, phases)
+        vmprof.disable()
+    stats = vmprof.read_profile(path)
+    inner, anywhere = {}, {}
+    for profile in stats.profiles:
+        names = [stats.get_name(a) for a in profile[0]
+                 if isinstance(a, int) and a > 0]
+        names = [n for n in names if n.startswith("py:")]
+        if not names:
+            continue
+        inner[names[-1]] = inner.get(names[-1], 0) + 1
+        for name in set(names):
+            anywhere[name] = anywhere.get(name, 0) + 1
+    count = len(stats.profiles)
+    print("%d samples; self%%, total%%, function" % count)
+    for name, n in sorted(inner.items(), key=lambda kv: -kv[1])[:top]:
+        print("%5.1f %5.1f  %s" % (100.0 * n / count,
+                                   100.0 * anywhere[name] / count,
+                                   name[3:]))
 
 
 def main():
@@ -374,18 +410,25 @@ def main():
                         help="fraction of the workload (default 1.0)")
     parser.add_argument("--python", action="append", default=[],
                         help="interpreter to measure (repeatable)")
+    parser.add_argument("--phases", default=",".join(PHASES),
+                        help="comma-separated phases (default: all)")
     parser.add_argument("--profile", choices=SIDES)
     parser.add_argument("--child", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--conf", help=argparse.SUPPRESS)
     parser.add_argument("--profile-child", action="store_true",
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
+    phases = args.phases.split(",")
+    unknown = set(phases) - set(PHASES)
+    if unknown:
+        parser.error("unknown phases: %s" % ", ".join(sorted(unknown)))
     if args.child:
         conf = json.loads(args.conf)
         if args.profile_child:
-            profiled(args.child, conf, args.scale)
+            profiled(args.child, conf, args.scale, phases)
         else:
-            print(json.dumps(run_child(args.child, conf, args.scale)))
+            print(json.dumps(run_child(args.child, conf, args.scale,
+                                       phases)))
         return
     folder = tempfile.mkdtemp(prefix="redis-bench-")
     proc = None
@@ -393,12 +436,13 @@ def main():
         proc, conf = start_server(folder)
         for python in interpreters(args.python):
             if args.profile:
-                profile(python, args.profile, conf, args.scale, folder)
+                profile(python, args.profile, conf, args.scale, phases,
+                        folder)
                 continue
             print("%s: %d rounds, scale %g" % (python, args.rounds,
                                                args.scale))
             report(python, measure(python, conf, args.rounds, args.scale,
-                                   folder))
+                                   phases, folder), phases)
     finally:
         if proc is not None:
             stop_server(proc)
