@@ -605,8 +605,14 @@ class SocketType(MessageCalls, OptionCalls):
                                    "buffer too small for requested bytes")
             if not nbytes:
                 return 0
-            return self._call_timed(READ, _recv_into_view, buffer, nbytes,
-                                    flags)
+            # A first attempt before any wait, as in recv(); its view too
+            # is taken at the call.
+            n = _recv_into_view(self._fd, buffer, nbytes, flags)
+            if n < 0:
+                self._first_try_failed()
+                n = self._call_timed(READ, _recv_into_view, buffer, nbytes,
+                                     flags)
+            return n
         view = writable_buffer(buffer)
         try:
             nbytes = _into_length(view, nbytes, "recv_into",
@@ -756,9 +762,14 @@ class SocketType(MessageCalls, OptionCalls):
                 return self._retry(_c_send, data, len(data), flags)
             return sent
         if self._timeout:
-            # The view is taken after the wait (_send_view).
-            return self._call_timed(WRITE, _send_view, stable_buffer(data),
-                                    flags)
+            # A first attempt before any wait, as in send(); each view is
+            # taken at its call, after the wait for a retry (_send_view).
+            data = stable_buffer(data)
+            sent = _send_view(self._fd, data, flags)
+            if sent < 0:
+                self._first_try_failed()
+                sent = self._call_timed(WRITE, _send_view, data, flags)
+            return sent
         view = stable_view(data)
         try:
             sent = _c_send(self._fd, view, len(view), flags)
