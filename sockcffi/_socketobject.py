@@ -516,6 +516,19 @@ class SocketType(MessageCalls, OptionCalls):
         if err != EINTR and err != EAGAIN and err != EWOULDBLOCK:
             raise from_errno(err)
 
+    def _recv_into_until(self, view, deadline):
+        """recv_into(view) in timeout mode within ``deadline`` (the deadline
+        of a longer call: sockcffi.tls's read): a first attempt before any
+        wait, then the seam.  ``view`` is the caller's own writable
+        memoryview; its C view is taken at each call."""
+        nbytes = len(view)
+        n = _recv_into_view(self._fd, view, nbytes, 0)
+        if n < 0:
+            self._first_try_failed()
+            n = self._call_until(deadline, READ, _recv_into_view, view,
+                                 nbytes, 0)
+        return n
+
     def _retry(self, function, *args):
         """The failure path of a flat (not timeout-mode) call, entered when
         ``function(fd, *args)`` returned -1: retry on EINTR (PEP 475; a

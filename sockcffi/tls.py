@@ -633,6 +633,14 @@ class SocketTLS:
         thread is sending is sent as the socket takes it meanwhile."""
         while True:
             owed = (self._output or self._unsent) and self._flush_now(sock)
+            if timeout and not owed and deadline is not None:
+                # Timeout mode with nothing to send: try the receive before
+                # polling (the body after a header is there already; the
+                # socket call used to poll again after this poll).
+                try:
+                    return SocketType._recv_into_until(sock, view, deadline)
+                except _timeout_error:
+                    raise self._timed_out(what, False) from None
             if timeout or (owed and timeout is None):
                 events = READ | WRITE if owed else READ
                 try:
