@@ -6,7 +6,6 @@ sha256-checked data both ways, with and without TLS.  The full sizes run
 in tools/aio_reliability.py (these are its functions, with short sizes).
 """
 import asyncio
-import gc
 import hashlib
 import os
 import socket
@@ -81,7 +80,7 @@ def test_server_process_holds_idle_connections(kind):
     assert per_connection > 0
 
 
-# -- a slow reader ------------------------------------------------------------
+# -- a slow reader ---------------------------------------------------------
 
 def _slow_reader_pair(loop, family):
     if family == "unix":
@@ -154,7 +153,7 @@ def test_slow_reader_keeps_buffer_within_high_water_plus_one_write(
     assert proto.lost_calls == [None]
 
 
-# -- peer resets ---------------------------------------------------------------
+# -- peer resets -----------------------------------------------------------
 
 def test_unix_peer_gone_under_full_write_buffer(loop):
     """test_aio.py's reset test on a Unix socket: the peer closes with
@@ -207,7 +206,23 @@ def test_reset_while_reading_paused(loop):
     assert calls == [exc]
 
 
-# -- a descriptor number reused after the transport closed --------------------
+# -- a descriptor number reused after the transport closed -----------------
+
+def onto_number(fd, number):
+    """Move descriptor ``fd`` onto ``number`` (a closed one: the number a
+    transport released) and return ``number``.  The lowest free number is
+    not reliably the one released, as the garbage collector may free lower
+    ones at any moment."""
+    with pytest.raises(OSError):
+        os.fstat(number)            # nothing else holds it
+    os.dup2(fd, number, inheritable=False)
+    os.close(fd)
+    return number
+
+
+def socket_onto_number(sock, number):
+    onto_number(sock.detach(), number)
+    return socket.socket(sock.family, sock.type, sock.proto, fileno=number)
 
 def test_aborted_writer_never_writes_to_reused_number(loop):
     """A transport aborted with a full write buffer and a read pending;
@@ -223,25 +238,17 @@ def test_aborted_writer_never_writes_to_reused_number(loop):
         while not proto.paused:
             transport.write(b"w" * 65536)
         b.sendall(b"pending")
+        r, w = os.pipe()
         transport.abort()
         await proto.lost
-        r, w = os.pipe()
-        pipe_end = r if fd == r else w
+        r = onto_number(r, fd)          # the pipe's read end takes the number
         try:
             got = loop.create_future()
-            if pipe_end == r:
-                loop.add_reader(r, lambda: got.set_result(os.read(r, 100))
-                                if not got.done() else None)
-                os.write(w, b"pipe data")
-                data = await got
-                loop.remove_reader(r)
-            else:
-                loop.add_writer(w, lambda: got.set_result(None)
-                                if not got.done() else None)
-                await got
-                loop.remove_writer(w)
-                os.write(w, b"pipe data")
-                data = os.read(r, 100)
+            loop.add_reader(r, lambda: got.set_result(os.read(r, 100))
+                            if not got.done() else None)
+            os.write(w, b"pipe data")
+            data = await got
+            loop.remove_reader(r)
             for _ in range(10):
                 await asyncio.sleep(0)
             b.setblocking(False)
@@ -253,7 +260,7 @@ def test_aborted_writer_never_writes_to_reused_number(loop):
                     assert set(chunk) == {ord("w")}
             except (BlockingIOError, ConnectionResetError):
                 pass        # (a Unix socket closed with unread data resets)
-            return fd in (r, w), data, bytes(proto.data), proto.lost_calls
+            return r == fd, data, bytes(proto.data), proto.lost_calls
         finally:
             os.close(r)
             os.close(w)
@@ -265,9 +272,13 @@ def test_aborted_writer_never_writes_to_reused_number(loop):
 
 def test_closed_connection_number_serves_a_new_connection(loop):
     """A TCP transport closes while a read is pending; the loop's next
-    connection gets the same number and echoes through it intact."""
+    connection gets the same number (an adopted stdlib socket) and echoes
+    through it intact."""
     async def main():
+        accepted = loop.create_future()
+
         async def echo(reader, writer):
+            accepted.set_result(None)
             writer.write(await reader.read(100))
             await writer.drain()
             writer.close()
@@ -280,11 +291,14 @@ def test_closed_connection_number_serves_a_new_connection(loop):
             lambda: proto, *listener.getsockname())
         fd = transport.get_extra_info("socket").fileno()
         peer, _ = listener.accept()
+        transport.pause_reading()       # so that the bytes stay pending
         peer.sendall(b"pending")
+        client = socket.create_connection(("127.0.0.1", port), BOUND)
+        await accepted          # (the server's socket takes its number)
         transport.close()
         await proto.lost
-        gc.collect()
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        client = socket_onto_number(client, fd)
+        reader, writer = await asyncio.open_connection(sock=client)
         reused = writer.get_extra_info("socket").fileno() == fd
         writer.write(b"hello")
         echoed = await reader.read(100)
@@ -302,7 +316,8 @@ def test_closed_connection_number_serves_a_new_connection(loop):
 
 def test_closed_datagram_number_serves_a_new_endpoint(loop):
     """A datagram transport closes with a datagram waiting; a new endpoint
-    gets the number and receives only its own datagram."""
+    gets the number (an adopted stdlib socket) and receives only its own
+    datagram."""
     class Datagrams(asyncio.DatagramProtocol):
         def __init__(self):
             self.got = []
@@ -325,11 +340,13 @@ def test_closed_datagram_number_serves_a_new_endpoint(loop):
         fd = transport.get_extra_info("socket").fileno()
         sender.sendto(b"for the old one",
                       transport.get_extra_info("sockname"))
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
         transport.close()
         await old.lost
         new = Datagrams()
         transport2, _ = await loop.create_datagram_endpoint(
-            lambda: new, local_addr=("127.0.0.1", 0))
+            lambda: new, sock=socket_onto_number(sock, fd))
         reused = transport2.get_extra_info("socket").fileno() == fd
         sender.sendto(b"for the new one",
                       transport2.get_extra_info("sockname"))
@@ -343,7 +360,7 @@ def test_closed_datagram_number_serves_a_new_endpoint(loop):
     assert new_got == [b"for the new one"] and old_got == []
 
 
-# -- many clients, sha256 both ways ------------------------------------------
+# -- many clients, sha256 both ways ----------------------------------------
 
 def test_many_clients_sha256_both_ways(loop):
     assert run(loop, aio_reliability.bulk(20, 256 << 10)) == 20
