@@ -54,10 +54,11 @@ def importable(python, module):
 
 
 def cpu_seconds(pid):
-    """utime + stime of process ``pid`` (fields 14 and 15 of its stat)."""
+    """(utime, stime) of process ``pid`` in seconds (fields 14 and 15 of
+    its stat): the time in its own code and in the kernel for it."""
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+    return int(fields[11]) / TICK, int(fields[12]) / TICK
 
 
 def read_port(proc):
@@ -92,7 +93,8 @@ def wrk(port, secs, connections):
 
 
 def once(python, mode, server, args):
-    """(requests/s, server CPU µs per request) of one fresh server."""
+    """(requests/s, server CPU µs per request, the part of it in the
+    kernel) of one fresh server."""
     proc = subprocess.Popen(
         ["taskset", "-c", "0", python, SERVER, mode, server],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -102,11 +104,13 @@ def once(python, mode, server, args):
             wrk(port, args.warmup, args.connections)
         before = cpu_seconds(proc.pid)
         requests, rate, errors = wrk(port, args.secs, args.connections)
-        cpu = cpu_seconds(proc.pid) - before
+        after = cpu_seconds(proc.pid)
+        system = after[1] - before[1]
+        cpu = after[0] - before[0] + system
         if errors:
-            raise RuntimeError("wrk against %s %s: %s" % (mode, server,
-                                                          errors))
-        return rate, cpu / requests * 1e6
+            print("  (wrk against %s %s: %s)" % (mode, server, errors),
+                  flush=True)
+        return rate, cpu / requests * 1e6, system / requests * 1e6
     finally:
         proc.stdin.close()
         try:
@@ -151,14 +155,14 @@ def main():
                                         else runs[::-1]):
                 samples[label].append(once(python, mode, server, args))
         print("%s server:" % server)
-        base = statistics.median(r for r, _ in samples[runs[0][0]])
+        base = statistics.median(r for r, _, _ in samples[runs[0][0]])
         for label, _, _ in runs:
-            rates = [r for r, _ in samples[label]]
-            cpus = [c for _, c in samples[label]]
-            print("  %-22s %30s requests/s (%.2fx)  %22s us CPU/request" % (
-                label, spread(rates, "%.0f"),
-                statistics.median(rates) / base, spread(cpus, "%.1f")),
-                flush=True)
+            rates, cpus, kernel = zip(*samples[label])
+            print("  %-22s %24s requests/s (%.2fx)  %20s us CPU/request "
+                  "(%.1f in the kernel)" % (
+                      label, spread(rates, "%.0f"),
+                      statistics.median(rates) / base, spread(cpus, "%.1f"),
+                      statistics.median(kernel)), flush=True)
     return 0
 
 

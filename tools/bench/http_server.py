@@ -1,6 +1,6 @@
 """An HTTP/1.1 keep-alive server on one event loop, for http_bench.py.
 
-    python http_server.py MODE protocol|aiohttp
+    python http_server.py MODE protocol|aiohttp [PROFILE]
 
 Listens on 127.0.0.1 (a free port, printed as ``port N`` on stdout) and
 serves until its stdin closes.  Every request, whatever its path, gets the
@@ -16,6 +16,9 @@ MODE as in asyncio_child.py: ``stdlib`` (asyncio's default loop),
   request that says ``Connection: close``.
 * ``aiohttp``: aiohttp's own server (``aiohttp.web``; a benchmark-only
   dependency) with one handler, run on the same loop.
+
+With PROFILE, the server runs under vmprof (a benchmark-only dependency),
+writing its samples there (``vmprofshow PROFILE`` shows the tree).
 """
 import sys
 
@@ -115,5 +118,12 @@ def new_loop():
 
 loop = new_loop()
 asyncio.set_event_loop(loop)
-loop.run_until_complete(main())
+if len(sys.argv) > 3:
+    import vmprof
+    with open(sys.argv[3], "w+b") as profile:
+        vmprof.enable(profile.fileno(), period=0.0005)
+        loop.run_until_complete(main())
+        vmprof.disable()
+else:
+    loop.run_until_complete(main())
 loop.close()
