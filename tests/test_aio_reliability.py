@@ -1,7 +1,8 @@
 """sockcffi.aio's reliability, each test on asyncio's loop and on
 sockcffi.aio's (as test_aio.py): idle connections held by a server process,
-a slow reader against the write-buffer limits, peer resets on Unix sockets,
-descriptor numbers reused after a transport closes, and many clients moving
+a slow reader against the write-buffer limits, peer resets under a full
+write buffer on Unix sockets, through TLS and with reading paused (the TCP
+case is test_aio.py's), descriptor numbers reused after a transport closes, and many clients moving
 sha256-checked data both ways, with and without TLS.  The full sizes run
 in tools/aio_reliability.py (these are its functions, with short sizes).
 """
@@ -176,6 +177,54 @@ def test_unix_peer_gone_under_full_write_buffer(loop):
         return exc, proto.lost_calls
     exc, calls = run(loop, main())
     assert isinstance(exc, (BrokenPipeError, ConnectionResetError))
+    assert calls == [exc]
+
+
+@pytest.fixture(scope="module")
+def tls_pair(tmp_path_factory):
+    """(server, client) SSL contexts on a self-signed certificate made in a
+    temporary folder."""
+    cert = aio_reliability.make_certificate(
+        str(tmp_path_factory.mktemp("cert")))
+    if cert is None:
+        pytest.skip("openssl (Debian's package) makes the certificate")
+    return aio_reliability.ssl_contexts(cert)
+
+
+def test_tls_peer_reset_under_full_write_buffer(loop, tls_pair):
+    """The reset of test_aio.py through asyncio's sslproto: the TLS peer
+    stops reading, the client's buffer fills, the peer resets: the client
+    protocol gets connection_lost(ConnectionResetError) exactly once."""
+    async def main():
+        made = loop.create_future()
+
+        class Server(asyncio.Protocol):
+            def connection_made(self, transport):
+                made.set_result(transport)
+
+        server = await loop.create_server(Server, "127.0.0.1", 0,
+                                          ssl=tls_pair[0])
+        proto = Recorder(loop)
+        transport, _ = await loop.create_connection(
+            lambda: proto, *server.sockets[0].getsockname()[:2],
+            ssl=tls_pair[1], server_hostname="localhost")
+        peer = await made
+        peer.pause_reading()
+        while not proto.paused:
+            transport.write(b"x" * 65536)
+            await asyncio.sleep(0)      # (sslproto encrypts in callbacks)
+        peer.get_extra_info("socket").setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        peer.abort()
+        exc = await proto.lost
+        transport.close()
+        for _ in range(10):
+            await asyncio.sleep(0)
+        server.close()
+        await server.wait_closed()
+        return exc, proto.lost_calls
+    exc, calls = run(loop, main())
+    assert isinstance(exc, ConnectionResetError)
     assert calls == [exc]
 
 
@@ -366,10 +415,6 @@ def test_many_clients_sha256_both_ways(loop):
     assert run(loop, aio_reliability.bulk(20, 256 << 10)) == 20
 
 
-def test_many_clients_sha256_both_ways_tls(loop, tmp_path):
-    cert = aio_reliability.make_certificate(str(tmp_path))
-    if cert is None:
-        pytest.skip("openssl (Debian's package) makes the certificate")
-    pair = aio_reliability.ssl_contexts(cert)
-    assert run(loop, aio_reliability.bulk(20, 256 << 10, pair),
+def test_many_clients_sha256_both_ways_tls(loop, tls_pair):
+    assert run(loop, aio_reliability.bulk(20, 256 << 10, tls_pair),
                BOUND * 2) == 20

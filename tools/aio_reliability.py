@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reliability of sockcffi.aio's loop under load, against asyncio's own.
 
-    python tools/aio_reliability.py [--short] [--only NAME ...]
+    python tools/aio_reliability.py [--short] [--reps N] [--only NAME ...]
 
 Every scenario runs once on asyncio's loop (``asyncio``) and once on
 sockcffi.aio's (``sockcffi.aio``); a scenario that fails on either raises.
@@ -10,7 +10,8 @@ tests/test_aio_reliability.py runs the same functions with short sizes.
 * ``idle``: a server holds 10,000 idle connections (``--short``: 500); the
   server runs in a child interpreter of its own and the clients in another,
   and the report gives the server's resident memory per connection (RSS
-  delta over the connections / n).  Then every connection echoes one byte
+  delta over the connections / n; with ``--reps N`` the median and range of
+  N runs, the loops alternating).  Then every connection echoes one byte
   and closes: each side sees all of them, once.
 * ``bulk``: 200 clients each send 1 MiB and receive 1 MiB at the same time
   (``--short``: 20 x 256 KiB) through streams, each side checking the sha256
@@ -314,6 +315,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--short", action="store_true",
                    help="the test suite's sizes")
+    p.add_argument("--reps", type=int, default=1,
+                   help="runs of the idle scenario per loop")
     p.add_argument("--only", nargs="+", choices=("idle", "bulk"))
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -326,11 +329,16 @@ def main():
     only = args.only or ("idle", "bulk")
     if "idle" in only:
         n = 500 if args.short else 10000
+        runs = {kind: [] for kind in LOOPS}
+        for rep in range(args.reps):
+            for kind in LOOPS if rep % 2 == 0 else LOOPS[::-1]:
+                runs[kind].append(idle(kind, n))
         for kind in LOOPS:
-            per, seconds = idle(kind, n)
-            print("idle %-13s %6d connections held: %7.0f bytes of server "
-                  "RSS each (connected in %.1f s)" % (kind, n, per, seconds),
-                  flush=True)
+            per = sorted(p for p, _ in runs[kind])
+            print("idle %-13s %6d connections held: %7.0f [%.0f-%.0f] bytes "
+                  "of server RSS each (connected in %.1f s)" % (
+                      kind, n, per[len(per) // 2], per[0], per[-1],
+                      max(s for _, s in runs[kind])), flush=True)
     if "bulk" in only:
         clients, size = (20, 256 << 10) if args.short else (200, 1 << 20)
         with tempfile.TemporaryDirectory() as folder:
