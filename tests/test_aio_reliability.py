@@ -2,8 +2,9 @@
 sockcffi.aio's (as test_aio.py): idle connections held by a server process,
 a slow reader against the write-buffer limits, peer resets under a full
 write buffer on Unix sockets, through TLS and with reading paused (the TCP
-case is test_aio.py's), descriptor numbers reused after a transport closes, and many clients moving
-sha256-checked data both ways, with and without TLS.  The full sizes run
+case is test_aio.py's), descriptor numbers reused after a transport
+closes, and many clients moving sha256-checked data both ways, with and
+without TLS.  The full sizes run
 in tools/aio_reliability.py (these are its functions, with short sizes).
 """
 import asyncio
