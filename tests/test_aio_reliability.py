@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-import sockcffi.aio as aio
+import test_aio
 
 TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))), "tools")
@@ -26,15 +26,8 @@ sys.path.append(TOOLS)
 import aio_reliability  # noqa: E402
 
 BOUND = 60      # seconds any one wait may take (a bound, never a timing)
-
-LOOPS = {"asyncio": asyncio.SelectorEventLoop, "sockcffi.aio": aio.EventLoop}
-
-
-@pytest.fixture(params=sorted(LOOPS))
-def loop(request):
-    loop = LOOPS[request.param]()
-    yield loop
-    loop.close()
+LOOPS = test_aio.LOOPS
+loop = test_aio.loop    # the same fixture: each test on both loops
 
 
 def run(loop, coro, bound=BOUND):
