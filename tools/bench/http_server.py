@@ -76,7 +76,10 @@ async def serve_protocol():
     loop = asyncio.get_running_loop()
     server = await loop.create_server(HttpProtocol, "127.0.0.1", 0,
                                       backlog=1024)
-    return server.sockets[0].getsockname()[1]
+    async def stop():
+        server.close()
+        await server.wait_closed()
+    return server.sockets[0].getsockname()[1], stop
 
 
 async def serve_aiohttp():
@@ -91,19 +94,21 @@ async def serve_aiohttp():
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
     await site.start()
-    return runner.addresses[0][1]
+    return runner.addresses[0][1], runner.cleanup
 
 
 async def main():
     loop = asyncio.get_running_loop()
-    port = await (serve_aiohttp() if SERVER == "aiohttp"
-                     else serve_protocol())
+    port, stop = await (serve_aiohttp() if SERVER == "aiohttp"
+                        else serve_protocol())
     print("port %d" % port, flush=True)
     # Serve until the driver closes stdin.
     done = loop.create_future()
     loop.add_reader(sys.stdin.fileno(), lambda: done.done()
                     or done.set_result(None))
     await done
+    loop.remove_reader(sys.stdin.fileno())
+    await stop()
 
 
 def new_loop():
