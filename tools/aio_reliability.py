@@ -46,8 +46,8 @@ def new_loop(kind):
 # -- bulk: N clients x SIZE bytes each way, sha256-checked -----------------
 
 def payload(seed, size):
-    return random.Random(seed).randbytes(size) if hasattr(
-        random.Random, "randbytes") else os.urandom(size)
+    """``size`` bytes that both sides can make from ``seed``."""
+    return random.Random(seed).randbytes(size)
 
 
 async def _exchange(reader, writer, data, size):
