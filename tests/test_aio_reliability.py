@@ -267,6 +267,7 @@ def socket_onto_number(sock, number):
     onto_number(sock.detach(), number)
     return socket.socket(sock.family, sock.type, sock.proto, fileno=number)
 
+
 def test_aborted_writer_never_writes_to_reused_number(loop):
     """A transport aborted with a full write buffer and a read pending;
     its descriptor number goes to a pipe the loop then watches: the pipe
