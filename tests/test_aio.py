@@ -473,3 +473,171 @@ def test_closed_transport_never_touches_reused_descriptor(loop):
     reused, got, data = run(loop, main())
     assert got == b"other" and data == b""
     assert reused
+
+
+# -- transports: pooled reads, gathered writes, datagram bursts ------------
+
+def test_received_data_stays_intact_after_later_reads(loop):
+    """Reads go through a pooled buffer that the next read reuses: every
+    object handed to data_received keeps its bytes afterwards."""
+    class Keeper(Recorder):
+        def __init__(self, loop):
+            super().__init__(loop)
+            self.kept = []
+
+        def data_received(self, data):
+            self.kept.append((data, bytes(bytearray(data))))
+            self.data += data
+
+    async def main():
+        a, b = socket.socketpair()
+        b.setblocking(False)
+        proto = Keeper(loop)
+        await loop.create_unix_connection(lambda: proto, sock=a)
+        chunks = [bytes([i]) * (100 + 997 * i) for i in range(1, 40)]
+        sent = 0
+        for chunk in chunks:
+            await loop.sock_sendall(b, chunk)
+            sent += len(chunk)
+            # Let the transport read before the next chunk, so that the
+            # pooled buffer is reused many times.
+            while len(proto.data) < sent:
+                await asyncio.sleep(0)
+        b.close()
+        await proto.lost
+        return chunks, proto.kept, bytes(proto.data)
+    chunks, kept, data = run(loop, main())
+    assert data == b"".join(chunks)
+    assert len(kept) >= len(chunks)
+    assert all(obj == copy for obj, copy in kept)
+
+
+def test_queued_writes_keep_order_across_partial_sends(loop):
+    """Writes the kernel does not take at once are queued and written
+    later (gathered, with partial sends): the peer gets every byte once,
+    in write order, and a bytearray changed after write() is sent as it
+    was when written."""
+    async def main():
+        a, b = socket.socketpair()
+        b.setblocking(False)
+        proto = Recorder(loop)
+        transport, _ = await loop.create_unix_connection(
+            lambda: proto, sock=a)
+        transport.set_write_buffer_limits(high=1 << 30)
+        expected = bytearray()
+        i = 0
+        # Fill the kernel's buffer, then queue writes of many sizes and
+        # kinds (the queue's chunks end up split by partial sends).
+        while transport.get_write_buffer_size() < 512 * 1024:
+            size = 1 + (i * 7919) % 20000
+            data = bytes([i % 251]) * size
+            kind = i % 3
+            if kind == 0:
+                transport.write(data)
+            elif kind == 1:
+                mutable = bytearray(data)
+                transport.write(mutable)
+                mutable[:] = b"!" * len(mutable)    # after write(): unseen
+            else:
+                transport.write(memoryview(data)[1:])
+                data = data[1:]
+            expected += data
+            i += 1
+        queued = transport.get_write_buffer_size()
+        assert 0 < queued <= len(expected)
+        received = bytearray()
+        while len(received) < len(expected):
+            try:
+                received += b.recv(65536)
+            except BlockingIOError:
+                await asyncio.sleep(0)
+        assert transport.get_write_buffer_size() == 0
+        transport.close()
+        await proto.lost
+        b.close()
+        return bytes(received) == bytes(expected)
+    assert run(loop, main())
+
+
+def test_write_buffer_size_counts_queued_bytes(loop):
+    """get_write_buffer_size() is the bytes queued: it grows by each
+    queued write's size and falls as the peer reads, down to 0; the
+    protocol is paused above the high-water mark and resumed at the low
+    one, once each."""
+    async def main():
+        a, b = socket.socketpair()
+        b.setblocking(False)
+        proto = Recorder(loop)
+        transport, _ = await loop.create_unix_connection(
+            lambda: proto, sock=a)
+        transport.set_write_buffer_limits(high=100000, low=1000)
+        while not transport.get_write_buffer_size():
+            transport.write(b"x" * 4096)
+        sizes = [transport.get_write_buffer_size()]
+        for n in (1, 10, 3000, 100000):
+            transport.write(memoryview(b"y" * n))
+            sizes.append(transport.get_write_buffer_size())
+        while "resume" not in proto.events:
+            try:
+                b.recv(65536)
+            except BlockingIOError:
+                await asyncio.sleep(0)
+        while transport.get_write_buffer_size():
+            try:
+                b.recv(65536)
+            except BlockingIOError:
+                await asyncio.sleep(0)
+        transport.abort()
+        await proto.lost
+        b.close()
+        return sizes, proto.events
+    sizes, events = run(loop, main())
+    assert [b - a for a, b in zip(sizes, sizes[1:])] == [1, 10, 3000, 100000]
+    assert events == ["pause", "resume", ("lost", None)]
+
+
+def test_abort_empties_the_write_buffer(loop):
+    async def main():
+        a, b = socket.socketpair()
+        proto = Recorder(loop)
+        transport, _ = await loop.create_unix_connection(
+            lambda: proto, sock=a)
+        while not transport.get_write_buffer_size():
+            transport.write(b"x" * 65536)
+        transport.abort()
+        size = transport.get_write_buffer_size()
+        await proto.lost
+        b.close()
+        return size, proto.events
+    assert run(loop, main()) == (0, [("lost", None)])
+
+
+def test_datagram_reads_stop_when_the_protocol_closes(loop):
+    """A burst of waiting datagrams: the protocol closes its transport on
+    the third, and gets no more (however many a readiness event reads)."""
+    class Closer(asyncio.DatagramProtocol):
+        def __init__(self):
+            self.got = []
+            self.lost = loop.create_future()
+
+        def connection_made(self, transport):
+            self.transport = transport
+
+        def datagram_received(self, data, addr):
+            self.got.append(data)
+            if len(self.got) == 3:
+                self.transport.close()
+
+        def connection_lost(self, exc):
+            self.lost.set_result(exc)
+
+    async def main():
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        for i in range(20):
+            b.send(b"%d" % i)
+        proto = Closer()
+        await loop.create_datagram_endpoint(lambda: proto, sock=a)
+        await proto.lost
+        b.close()
+        return proto.got
+    assert run(loop, main()) == [b"0", b"1", b"2"]
