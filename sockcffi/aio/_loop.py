@@ -12,12 +12,16 @@ asyncio's ``sslproto`` -- is the stdlib's own code, with three changes:
   with globals in which ``socket`` is sockcffi (see :class:`_Globals`);
   the same globals give them sockcffi.aio's transports (``_transports.py``)
   in place of asyncio's selector transports;
-* a stdlib socket handed in through ``sock=`` is adopted (:func:`adopt`).
+* a stdlib socket handed in through ``sock=`` is adopted (:func:`adopt`);
+* the run-once step takes the ready descriptors straight from the epoll
+  selector's C array (:meth:`EventLoop._run_once`).
 """
 import _socket
+import heapq
 import types
-
 from asyncio import base_events, selector_events, unix_events
+from asyncio.log import logger
+from selectors import EVENT_READ, EVENT_WRITE
 
 from .. import sockets as _sockets
 from ._selector import EpollSelector
@@ -210,3 +214,78 @@ class EventLoop(_SocketLoop):
                                       **kwargs):
         return await super().connect_accepted_socket(
             protocol_factory, adopt(sock), **kwargs)
+
+
+
+    def _run_once(self):
+        """One iteration: asyncio's step -- the callbacks ready before
+        the wait run first, then those of the I/O events, then the timers
+        due; what they schedule waits for the next iteration -- with the
+        ready descriptors of sockcffi's epoll selector queued straight
+        from its C array (asyncio's step builds a list of (key, events)
+        pairs and walks it again).  Another selector, debug mode and a
+        timer heap due for a purge take asyncio's own step."""
+        selector = self._selector
+        scheduled = self._scheduled
+        if (selector.__class__ is not EpollSelector or self._debug
+                or (len(scheduled) > base_events._MIN_SCHEDULED_TIMER_HANDLES
+                    and self._timer_cancelled_count / len(scheduled)
+                    > base_events._MIN_CANCELLED_TIMER_HANDLES_FRACTION)):
+            return super()._run_once()
+        while scheduled and scheduled[0]._cancelled:
+            self._timer_cancelled_count -= 1
+            heapq.heappop(scheduled)._scheduled = False
+        ready = self._ready
+        if ready or self._stopping:
+            timeout = 0
+        elif scheduled:
+            timeout = min(max(0, scheduled[0]._when - self.time()),
+                          base_events.MAXIMUM_SELECT_TIMEOUT)
+        else:
+            timeout = None
+        n = selector.wait(timeout)
+        events = selector.ready
+        fd_to_key = selector._fd_to_key
+        for i in range(0, 2 * n, 2):
+            key = fd_to_key.get(events[i])
+            if key is None:
+                continue
+            mask = events[i + 1] & key.events
+            reader, writer = key.data
+            if mask & EVENT_READ and reader is not None:
+                if reader._cancelled:
+                    self._remove_reader(key.fileobj)
+                else:
+                    ready.append(reader)
+            if mask & EVENT_WRITE and writer is not None:
+                if writer._cancelled:
+                    self._remove_writer(key.fileobj)
+                else:
+                    ready.append(writer)
+        end_time = self.time() + self._clock_resolution
+        while scheduled and scheduled[0]._when < end_time:
+            handle = heapq.heappop(scheduled)
+            handle._scheduled = False
+            ready.append(handle)
+        for _ in range(len(ready)):
+            handle = ready.popleft()
+            if handle._cancelled:
+                continue
+            if self._debug:         # set by a callback of this iteration
+                self._run_timed(handle)
+            else:
+                handle._run()
+        handle = None   # no cycle through an exception's traceback
+
+    def _run_timed(self, handle):
+        """Run ``handle`` with debug mode's slow-callback report."""
+        try:
+            self._current_handle = handle
+            start = self.time()
+            handle._run()
+            took = self.time() - start
+            if took >= self.slow_callback_duration:
+                logger.warning("Executing %s took %.3f seconds",
+                               base_events._format_handle(handle), took)
+        finally:
+            self._current_handle = None
