@@ -29,9 +29,24 @@ from ._selector import EpollSelector
 __all__ = ["EventLoop", "adopt"]
 
 
-def _sockcffi():
+def _once(factory):
+    """A function returning ``factory()``, called at its first call only
+    (the replacements are imported late: sockcffi imports this module)."""
+    made = []
+
+    def get():
+        if not made:
+            made.append(factory())
+        return made[0]
+    return get
+
+
+def _import_sockcffi():
     import sockcffi
     return sockcffi
+
+
+_ABSENT = object()
 
 
 class _Globals(dict):
@@ -42,15 +57,22 @@ class _Globals(dict):
     Every lookup is live, so a test's ``mock.patch('asyncio.base_events.
     socket')`` (or of anything else there) is seen as by the stdlib loop.
     """
-    __slots__ = ("_module", "_replace")
+    __slots__ = ("_module", "_replace", "_builtins")
 
     def __init__(self, module, replace):
-        dict.__init__(self, __builtins__=module.__dict__["__builtins__"])
+        builtins = module.__dict__["__builtins__"]
+        dict.__init__(self, __builtins__=builtins)
         self._module = module.__dict__
         self._replace = replace
+        self._builtins = (builtins if isinstance(builtins, dict)
+                          else vars(builtins))
 
     def __missing__(self, name):
-        value = self._module[name]      # KeyError: the builtins are next
+        value = self._module.get(name, _ABSENT)
+        if value is _ABSENT:
+            # A builtin, looked up here: the interpreter's way there is a
+            # KeyError per lookup, which costs PyPy's JIT dearly.
+            return self._builtins[name]
         replacement = self._replace.get(name)
         if replacement is not None and value is replacement[0]:
             return replacement[1]()
@@ -82,6 +104,9 @@ def _transports():
     return _transports
 
 
+_sockcffi = _once(_import_sockcffi)
+
+
 def _replacements(module):
     """{global name: (the module's value, a function returning its
     replacement)} for ``module``."""
@@ -95,7 +120,7 @@ def _replacements(module):
                             "DatagramTransport")):
             replace[name] = (
                 module.__dict__[name],
-                lambda ours=ours: getattr(_transports(), ours))
+                _once(lambda ours=ours: getattr(_transports(), ours)))
     return replace
 
 
