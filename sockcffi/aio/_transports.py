@@ -25,7 +25,7 @@ what differs is how the bytes move:
   soon as the transport closes or reading is paused.
 """
 import collections
-from asyncio import constants, selector_events
+from asyncio import constants, protocols, selector_events
 from asyncio.log import logger
 from itertools import islice
 from socket import SHUT_WR
@@ -69,6 +69,38 @@ class SocketTransport(selector_events._SelectorSocketTransport):
     def get_write_buffer_size(self):
         return self._buffer_size
 
+    def set_protocol(self, protocol):
+        super().set_protocol(protocol)
+        self._buffered = isinstance(protocol, protocols.BufferedProtocol)
+
+    def _read_ready(self):
+        # asyncio's _read_ready__data_received, one call shorter (the
+        # readiness callback is this method).
+        if self._buffered:
+            self._read_ready__get_buffer()
+            return
+        if self._conn_lost:
+            return
+        try:
+            data = self._sock.recv(self.max_size)
+        except (BlockingIOError, InterruptedError):
+            return
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, 'Fatal read error on socket transport')
+            return
+        if not data:
+            self._read_ready__on_eof()
+            return
+        try:
+            self._protocol.data_received(data)
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            self._fatal_error(
+                exc, 'Fatal error: protocol.data_received() call failed.')
+
     def _force_close(self, exc):
         if not self._conn_lost:
             self._buffer_size = 0       # asyncio's method empties _buffer
@@ -103,6 +135,8 @@ class SocketTransport(selector_events._SelectorSocketTransport):
                 self._fatal_error(exc,
                                   'Fatal write error on socket transport')
                 return
+            if n == len(data) and data.__class__ is bytes:
+                return                  # the usual case, checked inline
             chunk = _unsent(data, n)
             if chunk is None:
                 return
