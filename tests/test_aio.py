@@ -641,3 +641,52 @@ def test_datagram_reads_stop_when_the_protocol_closes(loop):
         b.close()
         return proto.got
     assert run(loop, main()) == [b"0", b"1", b"2"]
+
+
+def test_datagram_reads_stop_while_paused(loop):
+    """A burst of waiting datagrams: the protocol pauses reading on the
+    third and gets no more until it resumes (Python 3.9's datagram
+    transports cannot pause: NotImplementedError, on both loops)."""
+    class Pauser(asyncio.DatagramProtocol):
+        def __init__(self):
+            self.got = []
+            self.paused = None
+            self.third = loop.create_future()
+            self.all = loop.create_future()
+
+        def connection_made(self, transport):
+            self.transport = transport
+
+        def datagram_received(self, data, addr):
+            self.got.append(data)
+            if len(self.got) == 3:
+                try:
+                    self.transport.pause_reading()
+                    self.paused = True
+                except NotImplementedError:
+                    self.paused = False
+                self.third.set_result(None)
+            if len(self.got) == 20:
+                self.all.set_result(None)
+
+    async def main():
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        for i in range(20):
+            b.send(b"%d" % i)
+        proto = Pauser()
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: proto, sock=a)
+        await proto.third
+        for _ in range(10):
+            await asyncio.sleep(0)
+        while_paused = len(proto.got)
+        if proto.paused:
+            transport.resume_reading()
+        await proto.all
+        transport.close()
+        b.close()
+        return proto.paused, while_paused, proto.got
+    paused, while_paused, got = run(loop, main())
+    assert paused == (sys.version_info >= (3, 10))
+    assert while_paused == 3 if paused else while_paused >= 3
+    assert got == [b"%d" % i for i in range(20)]
