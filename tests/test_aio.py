@@ -282,13 +282,29 @@ class Recorder(asyncio.Protocol):
             self.lost.set_result(exc)
 
 
+async def on_socketpair(loop, proto):
+    """A transport for ``proto`` on one end of a socketpair, and the
+    other end (non-blocking)."""
+    a, b = socket.socketpair()
+    b.setblocking(False)
+    transport, _ = await loop.create_unix_connection(lambda: proto, sock=a)
+    return transport, b
+
+
+async def read_some(sock):
+    """What the non-blocking ``sock`` holds, or b"" once the loop has had
+    a turn."""
+    try:
+        return sock.recv(1 << 20)
+    except BlockingIOError:
+        await asyncio.sleep(0)
+        return b""
+
+
 def test_write_flow_control(loop):
     async def main():
-        a, b = socket.socketpair()
-        b.setblocking(False)
         proto = Recorder(loop)
-        transport, _ = await loop.create_unix_connection(
-            lambda: proto, sock=a)
+        transport, b = await on_socketpair(loop, proto)
         transport.set_write_buffer_limits(high=64 * 1024, low=16 * 1024)
         chunk = b"x" * 65536
         # Until the kernel buffer fills, writes go straight through; then
@@ -298,12 +314,8 @@ def test_write_flow_control(loop):
             transport.write(chunk)
         size = transport.get_write_buffer_size()
         assert 64 * 1024 < size <= 64 * 1024 + len(chunk)
-        received = 0
         while "resume" not in proto.events:
-            try:
-                received += len(b.recv(1 << 20))
-            except BlockingIOError:
-                await asyncio.sleep(0)
+            await read_some(b)
         assert transport.get_write_buffer_size() <= 16 * 1024
         transport.close()
         b.close()
@@ -490,10 +502,8 @@ def test_received_data_stays_intact_after_later_reads(loop):
             self.data += data
 
     async def main():
-        a, b = socket.socketpair()
-        b.setblocking(False)
         proto = Keeper(loop)
-        await loop.create_unix_connection(lambda: proto, sock=a)
+        _, b = await on_socketpair(loop, proto)
         chunks = [bytes([i]) * (100 + 997 * i) for i in range(1, 40)]
         sent = 0
         for chunk in chunks:
@@ -518,11 +528,8 @@ def test_queued_writes_keep_order_across_partial_sends(loop):
     in write order, and a bytearray changed after write() is sent as it
     was when written."""
     async def main():
-        a, b = socket.socketpair()
-        b.setblocking(False)
         proto = Recorder(loop)
-        transport, _ = await loop.create_unix_connection(
-            lambda: proto, sock=a)
+        transport, b = await on_socketpair(loop, proto)
         transport.set_write_buffer_limits(high=1 << 30)
         expected = bytearray()
         i = 0
@@ -547,10 +554,7 @@ def test_queued_writes_keep_order_across_partial_sends(loop):
         assert 0 < queued <= len(expected)
         received = bytearray()
         while len(received) < len(expected):
-            try:
-                received += b.recv(65536)
-            except BlockingIOError:
-                await asyncio.sleep(0)
+            received += await read_some(b)
         assert transport.get_write_buffer_size() == 0
         transport.close()
         await proto.lost
@@ -565,11 +569,8 @@ def test_write_buffer_size_counts_queued_bytes(loop):
     protocol is paused above the high-water mark and resumed at the low
     one, once each."""
     async def main():
-        a, b = socket.socketpair()
-        b.setblocking(False)
         proto = Recorder(loop)
-        transport, _ = await loop.create_unix_connection(
-            lambda: proto, sock=a)
+        transport, b = await on_socketpair(loop, proto)
         transport.set_write_buffer_limits(high=100000, low=1000)
         while not transport.get_write_buffer_size():
             transport.write(b"x" * 4096)
@@ -578,15 +579,9 @@ def test_write_buffer_size_counts_queued_bytes(loop):
             transport.write(memoryview(b"y" * n))
             sizes.append(transport.get_write_buffer_size())
         while "resume" not in proto.events:
-            try:
-                b.recv(65536)
-            except BlockingIOError:
-                await asyncio.sleep(0)
+            await read_some(b)
         while transport.get_write_buffer_size():
-            try:
-                b.recv(65536)
-            except BlockingIOError:
-                await asyncio.sleep(0)
+            await read_some(b)
         transport.abort()
         await proto.lost
         b.close()
@@ -598,10 +593,8 @@ def test_write_buffer_size_counts_queued_bytes(loop):
 
 def test_abort_empties_the_write_buffer(loop):
     async def main():
-        a, b = socket.socketpair()
         proto = Recorder(loop)
-        transport, _ = await loop.create_unix_connection(
-            lambda: proto, sock=a)
+        transport, b = await on_socketpair(loop, proto)
         while not transport.get_write_buffer_size():
             transport.write(b"x" * 65536)
         transport.abort()
@@ -612,31 +605,51 @@ def test_abort_empties_the_write_buffer(loop):
     assert run(loop, main()) == (0, [("lost", None)])
 
 
+class Burst(asyncio.DatagramProtocol):
+    """Records the datagrams it gets; calls ``on_third(transport)`` at the
+    third."""
+    def __init__(self, loop, on_third):
+        self.on_third = on_third
+        self.got = []
+        self.third = loop.create_future()
+        self.all = loop.create_future()
+        self.lost = loop.create_future()
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def datagram_received(self, data, addr):
+        self.got.append(data)
+        if len(self.got) == 3:
+            self.on_third(self.transport)
+            self.third.set_result(None)
+        if len(self.got) == BURST_SIZE:
+            self.all.set_result(None)
+
+    def connection_lost(self, exc):
+        self.lost.set_result(exc)
+
+
+BURST_SIZE = 20
+
+
+async def burst_endpoint(loop, on_third):
+    """A datagram endpoint with BURST_SIZE datagrams waiting, and the
+    socket that sent them."""
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    for i in range(BURST_SIZE):
+        b.send(b"%d" % i)
+    proto = Burst(loop, on_third)
+    transport, _ = await loop.create_datagram_endpoint(lambda: proto,
+                                                       sock=a)
+    return transport, proto, b
+
+
 def test_datagram_reads_stop_when_the_protocol_closes(loop):
     """A burst of waiting datagrams: the protocol closes its transport on
     the third, and gets no more (however many a readiness event reads)."""
-    class Closer(asyncio.DatagramProtocol):
-        def __init__(self):
-            self.got = []
-            self.lost = loop.create_future()
-
-        def connection_made(self, transport):
-            self.transport = transport
-
-        def datagram_received(self, data, addr):
-            self.got.append(data)
-            if len(self.got) == 3:
-                self.transport.close()
-
-        def connection_lost(self, exc):
-            self.lost.set_result(exc)
-
     async def main():
-        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-        for i in range(20):
-            b.send(b"%d" % i)
-        proto = Closer()
-        await loop.create_datagram_endpoint(lambda: proto, sock=a)
+        _, proto, b = await burst_endpoint(loop, lambda t: t.close())
         await proto.lost
         b.close()
         return proto.got
@@ -647,46 +660,28 @@ def test_datagram_reads_stop_while_paused(loop):
     """A burst of waiting datagrams: the protocol pauses reading on the
     third and gets no more until it resumes (Python 3.9's datagram
     transports cannot pause: NotImplementedError, on both loops)."""
-    class Pauser(asyncio.DatagramProtocol):
-        def __init__(self):
-            self.got = []
-            self.paused = None
-            self.third = loop.create_future()
-            self.all = loop.create_future()
+    paused = []
 
-        def connection_made(self, transport):
-            self.transport = transport
-
-        def datagram_received(self, data, addr):
-            self.got.append(data)
-            if len(self.got) == 3:
-                try:
-                    self.transport.pause_reading()
-                    self.paused = True
-                except NotImplementedError:
-                    self.paused = False
-                self.third.set_result(None)
-            if len(self.got) == 20:
-                self.all.set_result(None)
+    def pause(transport):
+        try:
+            transport.pause_reading()
+            paused.append(True)
+        except NotImplementedError:
+            paused.append(False)
 
     async def main():
-        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-        for i in range(20):
-            b.send(b"%d" % i)
-        proto = Pauser()
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: proto, sock=a)
+        transport, proto, b = await burst_endpoint(loop, pause)
         await proto.third
         for _ in range(10):
             await asyncio.sleep(0)
         while_paused = len(proto.got)
-        if proto.paused:
+        if paused[0]:
             transport.resume_reading()
         await proto.all
         transport.close()
         b.close()
-        return proto.paused, while_paused, proto.got
-    paused, while_paused, got = run(loop, main())
-    assert paused == (sys.version_info >= (3, 10))
-    assert while_paused == 3 if paused else while_paused >= 3
-    assert got == [b"%d" % i for i in range(20)]
+        return while_paused, proto.got
+    while_paused, got = run(loop, main())
+    assert paused == [sys.version_info >= (3, 10)]
+    assert while_paused == 3 if paused[0] else while_paused >= 3
+    assert got == [b"%d" % i for i in range(BURST_SIZE)]
