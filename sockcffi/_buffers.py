@@ -25,7 +25,9 @@ cost 30 us a datagram in GC pressure, against ~1 us with a reused one.
 
 Every item is popped, used by one call in one thread and pushed back once
 its bytes are copied out; list.pop/append are atomic, so threads never
-share one.  A call that raises just drops what it took.  Only the bytes the
+share one.  A call that raises just drops what it took, except recv()'s
+and recvfrom()'s short paths, which give their buffer back (a "would
+block" is their common failure in event loops).  Only the bytes the
 kernel wrote in this call are ever copied out.
 """
 from ._args import receive_size

@@ -56,7 +56,7 @@ class EpollSelector(selectors._BaseSelectorImpl):
             raise from_errno()
         self._epfd = epfd
         # The wait's results: 2 ints per event, SOCKCFFI_EPOLL_BATCH events.
-        self._ready = ffi.new("int[]", 2 * _BATCH)
+        self.ready = ffi.new("int[]", 2 * _BATCH)
 
     def fileno(self):
         return self._epfd
@@ -106,16 +106,19 @@ class EpollSelector(selectors._BaseSelectorImpl):
             self._fd_to_key[key.fd] = key
         return key
 
-    def select(self, timeout=None):
+    def wait(self, timeout=None):
+        """Wait as :meth:`select` does; the number of ready descriptors,
+        whose (descriptor, events) pairs are then the first items of
+        ``self.ready`` (events in ``selectors``' terms, not yet masked
+        by the registration's)."""
         epfd = self._epoll_fd()
         ms = _milliseconds(timeout)
         deadline = monotonic() + ms * 1e-3 if ms > 0 else 0.0
-        ready = self._ready
-        fd_to_key = self._fd_to_key
         while True:
-            n = lib.sockcffi_epoll_wait(epfd, ready, len(fd_to_key), ms)
+            n = lib.sockcffi_epoll_wait(epfd, self.ready,
+                                        len(self._fd_to_key), ms)
             if n >= 0:
-                break
+                return n
             if ffi.errno != EINTR:
                 raise from_errno()
             # PEP 475: signal handlers have run by now (between bytecodes);
@@ -123,6 +126,11 @@ class EpollSelector(selectors._BaseSelectorImpl):
             if ms > 0:
                 ms = max(0, math.ceil((deadline - monotonic()) * 1e3))
             epfd = self._epoll_fd()
+
+    def select(self, timeout=None):
+        n = self.wait(timeout)
+        ready = self.ready
+        fd_to_key = self._fd_to_key
         result = []
         for i in range(0, 2 * n, 2):
             key = fd_to_key.get(ready[i])
