@@ -8,12 +8,11 @@ builds the Python-level ``socket`` class on it, as Lib/socket.py does on
 
 Modes (see "Notes on socket timeouts"): ``_timeout`` is None in blocking
 mode, 0.0 in non-blocking mode and a positive float in timeout mode, where
-the descriptor is O_NONBLOCK and each operation waits in
-:func:`sockcffi.waiting.wait` with one deadline per call.  The hot methods
-test ``if self._timeout:`` once and otherwise make the system call directly;
-only a failed call goes to ``_retry``, which retries EINTR (PEP 475: the
-signal handler runs on the way in, and its exception propagates) and raises
-anything else.
+the descriptor is O_NONBLOCK.  Waits, EINTR retries, deadlines and the
+descriptor re-read are the call seam's (:mod:`sockcffi.waiting`; bound here
+as ``_call_timed``/``_call_until``/``_retry``).  The hot methods test ``if
+self._timeout:`` once and otherwise make the system call directly; only a
+failed call goes to ``_retry``.
 
 Rules at the C boundary, held by every method (see README, "Safety"):
 
@@ -30,8 +29,7 @@ Rules at the C boundary, held by every method (see README, "Safety"):
 """
 import os
 from _thread import RLock
-from errno import EAGAIN, EBADF, ECONNRESET, EINPROGRESS, EINTR, EISCONN
-from errno import EWOULDBLOCK
+from errno import ECONNRESET
 from time import monotonic
 from warnings import warn as _warn
 
@@ -44,6 +42,7 @@ from ._binding import HAVE_AFALG, HAVE_MMSG, ffi, lib
 from ._firstuse import LoadedOnFirstUse
 from ._socketmsg import MessageCalls
 from ._socketopts import OptionCalls
+from ._socketopts import int_option as _int_option
 from ._viewcalls import (into_arguments as _into_arguments,
                          into_checked as _into_checked,
                          into_length as _into_length,
@@ -51,9 +50,10 @@ from ._viewcalls import (into_arguments as _into_arguments,
                          recvfrom_into_view as _recvfrom_into_view,
                          send_more as _send_more, send_view as _send_view,
                          sendto_view as _sendto_view)
-from .errors import from_errno, timeout as _timeout_error
+from .errors import from_errno
 from .timeouts import getdefaulttimeout, parse_timeout
-from .waiting import CONNECT, READ, WRITE, wait
+from . import waiting as _seam
+from .waiting import READ, WRITE
 
 __all__ = ["SocketType", "dup", "close"]
 
@@ -69,8 +69,6 @@ _c_recvfrom_small = lib.sockcffi_recvfrom_small
 _NOT_SMALL = lib.SOCKCFFI_NOT_SMALL
 _c_sendto = lib.sendto
 _c_recvfrom = lib.recvfrom
-_c_getsockopt_int = lib.sockcffi_getsockopt_int
-_OPT_FAILED = lib.SOCKCFFI_OPT_FAILED
 
 # Receive buffers come from free lists (sockcffi._buffers).
 _SMALL = _buffers.SMALL
@@ -143,15 +141,11 @@ def close(fd):
     _close_fd(socket_fd(fd))
 
 
-def _closed_error():
-    return OSError(EBADF, os.strerror(EBADF))
-
-
-def _query_int_option(fd, option):
-    value = _c_getsockopt_int(fd, _SOL_SOCKET, option)
-    if value == _OPT_FAILED:
-        raise from_errno()
-    return value
+def _accept4(fd, storage, size):
+    # The address length is preset on every attempt (an interrupted one
+    # may have left it changed).
+    size[0] = _STORAGE_SIZE
+    return lib.accept4(fd, storage, size, _SOCK_CLOEXEC)
 
 
 # --- the C-level socket ------------------------------------------------------
@@ -193,7 +187,7 @@ class SocketType(MessageCalls, OptionCalls):
             proto = c_int(proto)
             if family == -1:
                 if _SO_DOMAIN is not None:
-                    family = _query_int_option(fd, _SO_DOMAIN)
+                    family = _int_option(fd, _SOL_SOCKET, _SO_DOMAIN)
                 else:
                     storage, size = _new_storage()
                     if lib.getsockname(fd, storage, size) < 0:
@@ -201,9 +195,9 @@ class SocketType(MessageCalls, OptionCalls):
                     family = ffi.cast("struct sockaddr *",
                                       storage).sa_family
             if type == -1:
-                type = _query_int_option(fd, _SO_TYPE)
+                type = _int_option(fd, _SOL_SOCKET, _SO_TYPE)
             if proto == -1:
-                proto = (_query_int_option(fd, _SO_PROTOCOL)
+                proto = (_int_option(fd, _SOL_SOCKET, _SO_PROTOCOL)
                          if _SO_PROTOCOL is not None else 0)
             owned = False
         self._family = family
@@ -400,18 +394,7 @@ class SocketType(MessageCalls, OptionCalls):
         peer address.  socket.accept() wraps the descriptor.
         """
         storage, size = _new_storage()
-        if self._timeout:
-            fd = self._call_timed(READ, lib.accept4, storage, size,
-                                  _SOCK_CLOEXEC)
-        else:
-            while True:
-                fd = lib.accept4(self._fd, storage, size, _SOCK_CLOEXEC)
-                if fd >= 0:
-                    break
-                err = ffi.errno
-                if err != EINTR:
-                    raise from_errno(err)
-                size[0] = _STORAGE_SIZE
+        fd = _seam.call(self, READ, _accept4, storage, size)
         try:
             address = _from_sockaddr(storage, size[0], self._proto)
         except BaseException:
@@ -427,7 +410,7 @@ class SocketType(MessageCalls, OptionCalls):
         """
         ptr, length = _addresses.to_sockaddr(self._family, self._proto,
                                              address, "connect")
-        self._connect(ptr, length, True)
+        _seam.connect(self, ptr, length, True)
 
     def connect_ex(self, address):
         """connect_ex(address) -> errno
@@ -437,86 +420,13 @@ class SocketType(MessageCalls, OptionCalls):
         """
         ptr, length = _addresses.to_sockaddr(self._family, self._proto,
                                              address, "connect_ex")
-        return self._connect(ptr, length, False)
+        return _seam.connect(self, ptr, length, False)
 
-    def _connect(self, sa, length, raising):
-        fd = self._fd
-        if lib.connect(fd, sa, length) == 0:
-            return 0
-        err = ffi.errno
-        timeout = self._timeout
-        if err == EINTR:
-            # The connection goes on in the background: wait for it unless
-            # the socket is non-blocking.
-            waiting = timeout != 0.0
-        else:
-            waiting = bool(timeout) and err == EINPROGRESS
-        if not waiting:
-            if raising:
-                raise from_errno(err)
-            return err
-        deadline = None if timeout is None else monotonic() + timeout
-        while True:
-            try:
-                wait(fd, CONNECT, deadline)
-                fd = self._fd
-                if fd < 0:
-                    raise _closed_error()
-            except _timeout_error:
-                if raising:
-                    raise
-                return EWOULDBLOCK
-            except OSError as e:
-                if raising:
-                    raise
-                return e.errno
-            err = _c_getsockopt_int(fd, _SOL_SOCKET, _SO_ERROR)
-            if err == _OPT_FAILED:
-                err = ffi.errno
-            if err == 0 or err == EISCONN:
-                return 0
-            if err == EINTR or (timeout and (err == EAGAIN
-                                             or err == EWOULDBLOCK)):
-                continue
-            if raising:
-                raise from_errno(err)
-            return err
+    # -- the call seam (sockcffi.waiting), as methods for the hot paths --
 
-    # -- the shared slow paths --
-
-    def _call_timed(self, events, function, *args):
-        """``function(fd, *args)`` in timeout mode: wait for ``events``
-        before each attempt, within one deadline for the whole call.  The
-        descriptor is read again after every wait.  A buffer the call reads
-        is exported inside ``function``, after the wait (stable_buffer)."""
-        return self._call_until(monotonic() + self._timeout, events,
-                                function, *args)
-
-    def _call_until(self, deadline, events, function, *args):
-        """:meth:`_call_timed` with the deadline of a longer call."""
-        while True:
-            wait(self._fd, events, deadline)
-            fd = self._fd
-            if fd < 0:
-                raise _closed_error()
-            result = function(fd, *args)
-            if result >= 0:
-                return result
-            err = ffi.errno
-            if err != EINTR and err != EAGAIN and err != EWOULDBLOCK:
-                raise from_errno(err)
-
-    def _retry(self, function, *args):
-        """The failure path of a flat (not timeout-mode) call, entered when
-        ``function(fd, *args)`` returned -1: retry on EINTR (PEP 475; a
-        signal handler's exception propagates from here), else raise."""
-        while True:
-            err = ffi.errno
-            if err != EINTR:
-                raise from_errno(err)
-            result = function(self._fd, *args)
-            if result >= 0:
-                return result
+    _call_timed = _seam.call_timed
+    _call_until = _seam.call_until
+    _retry = _seam.retry
 
     # -- receiving --
 
@@ -773,27 +683,9 @@ class SocketType(MessageCalls, OptionCalls):
             return None
         view = readable_buffer(data)
         try:
-            self._send_rest(view, done, flags)
+            _seam.send_all(self, _c_send, view, done, flags)
         finally:
             release(view)
-
-    def _send_rest(self, view, done, flags):
-        """The rest of a blocking or non-blocking sendall(): no wait but
-        the kernel's inside send()."""
-        total = len(view)
-        while done < total:
-            # Read again on every round: after a partial send or an EINTR
-            # the socket may have been closed by another thread.
-            fd = self._fd
-            if fd < 0:
-                raise _closed_error()
-            sent = _c_send(fd, view + done, total - done, flags)
-            if sent >= 0:
-                done += sent
-                continue
-            err = ffi.errno
-            if err != EINTR:
-                raise from_errno(err)
 
     def sendto(self, data, *args):
         """sendto(data[, flags], address) -> count

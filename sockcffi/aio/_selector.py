@@ -13,11 +13,10 @@ released by :meth:`EpollSelector.close`.
 """
 import math
 import selectors
-from errno import EINTR
-from time import monotonic
 
 from .._binding import ffi, lib
 from ..errors import from_errno
+from ..waiting import call_waiting
 
 __all__ = ["EpollSelector"]
 
@@ -107,22 +106,12 @@ class EpollSelector(selectors._BaseSelectorImpl):
         return key
 
     def select(self, timeout=None):
-        epfd = self._epoll_fd()
-        ms = _milliseconds(timeout)
-        deadline = monotonic() + ms * 1e-3 if ms > 0 else 0.0
         ready = self._ready
         fd_to_key = self._fd_to_key
-        while True:
-            n = lib.sockcffi_epoll_wait(epfd, ready, len(fd_to_key), ms)
-            if n >= 0:
-                break
-            if ffi.errno != EINTR:
-                raise from_errno()
-            # PEP 475: signal handlers have run by now (between bytecodes);
-            # wait again for what is left of the timeout.
-            if ms > 0:
-                ms = max(0, math.ceil((deadline - monotonic()) * 1e3))
-            epfd = self._epoll_fd()
+        # PEP 475: an interrupted wait is retried by the call seam for what
+        # is left of the timeout, after the signal handlers have run.
+        n = call_waiting(self._epoll_fd, lib.sockcffi_epoll_wait,
+                         _milliseconds(timeout), ready, len(fd_to_key))
         result = []
         for i in range(0, 2 * n, 2):
             key = fd_to_key.get(ready[i])
