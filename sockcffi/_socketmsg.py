@@ -32,10 +32,12 @@ _c_sendmsg = lib.sockcffi_sendmsg
 _NULL = ffi.NULL
 _CHARS = ffi.typeof("char[]")
 _new_raw = _buffers.new_raw
+# Message kits (sockcffi._buffers take_kit/give_kit, inline here: the
+# hot paths).
 _kit_pop = _buffers.msg_pool.pop
 _kit_push = _buffers.msg_pool.append
 _msg_pool = _buffers.msg_pool
-_new_kit = _buffers.new_msg_kit
+_new_kit = _buffers.MsgKit
 _KITS_KEPT = _buffers.MSG_KEPT
 _take_buffer = _buffers.take_buffer
 _give_back = _buffers.give_back
@@ -161,7 +163,10 @@ class MessageCalls:
             kit = _kit_pop()
         except IndexError:
             kit = _new_kit()
-        m, info_array, control, name = kit
+        m = kit.msg
+        info_array = kit.info
+        control = kit.control
+        name = kit.name
         # NULL: the kit's own control buffer.
         if ancbufsize > _MSG_CONTROL:
             control = _new_raw(_CHARS, ancbufsize)
@@ -252,10 +257,10 @@ class MessageCalls:
         if ancdata is _NO_ANCDATA:
             control, controllen = _NULL, 0
         else:
-            control, controllen = build_control(ancdata, kit[2])
+            control, controllen = build_control(ancdata, kit.control)
         if flags is not _NO_FLAGS:
             flags = c_int(flags)
-        m = kit[0]
+        m = kit.msg
         if sources is None:
             if self._timeout:
                 sent = self._call_timed(WRITE, _c_sendmsg, m, buf, len(buf),

@@ -83,11 +83,14 @@ _NO_FLAGS = 0
 _new_storage = _addresses.new_storage
 _from_sockaddr = _addresses.from_sockaddr
 _to_sockaddr = _addresses.to_sockaddr
-# recvfrom()'s sender addresses: reusable names and a decode cache (see
+# recvfrom()'s sender addresses: reusable names (sockcffi._buffers; the
+# short path pops and pushes the list inline) and a decode cache (see
 # sockcffi.addresses); a call that raises just drops its name.
-_names_pop = _addresses.free_names.pop
-_names_push = _addresses.free_names.append
-_new_name = _addresses.new_name
+_names_pop = _buffers.name_pool.pop
+_names_push = _buffers.name_pool.append
+_new_name = _buffers.AddressName
+_take_name = _buffers.take_name
+_give_name = _buffers.give_name
 _decode_cached = _addresses.decode_cached
 _STORAGE_SIZE = ffi.sizeof("struct sockaddr_storage")
 
@@ -529,15 +532,17 @@ class SocketType(MessageCalls, OptionCalls):
                 name = _names_pop()
             except IndexError:
                 name = _new_name()
-            n = _c_recvfrom_small(self._fd, buf, bufsize, name[0], name[1])
+            storage = name.storage
+            length = name.length
+            n = _c_recvfrom_small(self._fd, buf, bufsize, storage, length)
             if n == -1:
-                n = self._retry(_c_recvfrom_small, buf, bufsize, name[0],
-                                name[1])
+                n = self._retry(_c_recvfrom_small, buf, bufsize, storage,
+                                length)
             if n >= 0:
                 data = _unpack(buf, n)
                 _pool_push(buf)
-                address = _decode_cached(name[0], name[1][0], self._proto,
-                                         name[2])
+                address = _decode_cached(storage, length[0], self._proto,
+                                         name.key)
                 _names_push(name)
                 return data, address
             _pool_push(buf)
@@ -551,24 +556,21 @@ class SocketType(MessageCalls, OptionCalls):
             flags = c_int(flags)
         buf, pool = _take_buffer(bufsize, flags,
                                  "negative buffersize in recvfrom")
-        try:
-            name = _names_pop()
-        except IndexError:
-            name = _new_name()
-        size = name[1]
+        name = _take_name()
+        storage, size = name.storage, name.length
         size[0] = _STORAGE_SIZE
         if self._timeout:
             n = self._call_timed(READ, _c_recvfrom, buf, bufsize, flags,
-                                 name[0], size)
+                                 storage, size)
         else:
-            n = _c_recvfrom(self._fd, buf, bufsize, flags, name[0], size)
+            n = _c_recvfrom(self._fd, buf, bufsize, flags, storage, size)
             if n < 0:
-                n = self._retry(_c_recvfrom, buf, bufsize, flags, name[0],
+                n = self._retry(_c_recvfrom, buf, bufsize, flags, storage,
                                 size)
         data = _unpack(buf, n if n <= bufsize else bufsize)
         _give_back(buf, pool)
-        address = _decode_cached(name[0], size[0], self._proto, name[2])
-        _names_push(name)
+        address = _decode_cached(storage, size[0], self._proto, name.key)
+        _give_name(name)
         return data, address
 
     def recvfrom_into(self, buffer, nbytes=0, flags=0):
@@ -583,29 +585,26 @@ class SocketType(MessageCalls, OptionCalls):
             nbytes, flags = _into_arguments(buffer, nbytes, flags)
         if self._timeout:
             nbytes = _into_checked(buffer, nbytes, "recvfrom_into", too_big)
-        try:
-            name = _names_pop()
-        except IndexError:
-            name = _new_name()
-        size = name[1]
+        name = _take_name()
+        storage, size = name.storage, name.length
         size[0] = _STORAGE_SIZE
         if self._timeout:
             n = self._call_timed(READ, _recvfrom_into_view, buffer, nbytes,
-                                 flags, name[0], size)
+                                 flags, storage, size)
         else:
             view = writable_buffer(buffer)
             try:
                 nbytes = _into_length(view, nbytes, "recvfrom_into",
                                            too_big)
-                n = _c_recvfrom(self._fd, view, nbytes, flags, name[0],
+                n = _c_recvfrom(self._fd, view, nbytes, flags, storage,
                                 size)
                 if n < 0:
                     n = self._retry(_c_recvfrom, view, nbytes, flags,
-                                    name[0], size)
+                                    storage, size)
             finally:
                 release(view)
-        address = _decode_cached(name[0], size[0], self._proto, name[2])
-        _names_push(name)
+        address = _decode_cached(storage, size[0], self._proto, name.key)
+        _give_name(name)
         return n, address
 
     # -- sending --

@@ -711,26 +711,16 @@ def generic_decode(ptr, length):
 
 # --- receiving addresses (recvfrom's hot path) -------------------------------
 #
-# A "name" is a reusable place for the kernel to write a sender's address:
-# ``(struct sockaddr_storage *, socklen_t *, uint64_t *)``, the last a view
-# of the storage's first 8 bytes -- family, port and address for AF_INET --
-# as one integer.  Names come from a free list (list.pop/append are atomic:
-# one call in one thread uses a name at a time), and decoded AF_INET
-# addresses are kept by that integer (decode_cached, which recvmmsg uses
-# too), so a server hearing from the same peers again and again neither
-# allocates nor formats per datagram.
+# Decoded AF_INET addresses are kept by the first 8 bytes of their sockaddr
+# -- family, port and address -- read as one integer (the key of a
+# sockcffi._buffers.AddressName, which recvfrom() and recvmmsg() reuse), so
+# a server hearing from the same peers again and again neither allocates
+# nor formats per datagram.
 
-free_names = []
 _DECODED_INET = {}
 _DECODED_MAX = 1024
 _SIN_SIZE = ffi.sizeof("struct sockaddr_in")
 _KEY_P = ffi.typeof("uint64_t *")
-
-
-def new_name():
-    """A fresh name (see above); its length is set by the caller."""
-    storage = _raw_new(_STORAGE_P)
-    return (storage, _raw_new(_SOCKLEN_P), ffi.cast(_KEY_P, storage))
 
 
 def decode_cached(ptr, length, proto, key_view=None):
