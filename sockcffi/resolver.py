@@ -225,8 +225,7 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
             count = lib.sockcffi_addrinfo_flatten(rest, arrays.out)
         finally:
             lib.freeaddrinfo(rest)
-    records, addrs = arrays.records, arrays.addrs
-    addr_bytes, canon = arrays.addr_bytes, arrays.canon
+    records = arrays.records
     try:
         result = []
         for i in range(count):
@@ -241,15 +240,15 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
                 # kept by the sockaddr's bytes (but for PyPy's text of an
                 # address with a scope id, which names the interface)
                 start = i * _SS_SIZE
-                key = addr_bytes[start:start + _SIN6_SIZE]
+                key = arrays.addr_bytes[start:start + _SIN6_SIZE]
                 sa = _inet6_addrs.get(key)
                 if sa is None:
-                    sa = from_sockaddr(addrs + i, addrlen, cproto)
+                    sa = from_sockaddr(arrays.addrs + i, addrlen, cproto)
                     if not (_PYPY and sa[3]):
                         _remember(_inet6_addrs, key, sa)
             else:
                 # the hint's protocol, as CPython decodes it
-                sa = from_sockaddr(addrs + i, addrlen, cproto)
+                sa = from_sockaddr(arrays.addrs + i, addrlen, cproto)
             fam = _families.get(ai_family)
             if fam is None:
                 fam = _enum_of(_families, ai_family, AddressFamily)
@@ -259,7 +258,8 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
             result.append((
                 fam, kind, ai_protocol,
                 "" if canon_off < 0 else
-                ffi.unpack(canon + canon_off, canon_len).decode("utf-8"),
+                ffi.unpack(arrays.canon + canon_off,
+                           canon_len).decode("utf-8"),
                 sa))
     finally:
         if pooled:
