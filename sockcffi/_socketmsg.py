@@ -15,10 +15,14 @@ operation saved is worth more than the Python around it.
 """
 from warnings import warn as _warn
 
-from . import _buffers
 from . import addresses as _addresses
+from ._args import NO_FLAGS as _NO_FLAGS
 from ._args import (c_int, export_readable, release, release_all,
                     ssize, stable_buffer, writable_buffer)
+from ._buffers import MSG_CONTROL as _MSG_CONTROL, MSG_KEPT as _KITS_KEPT
+from ._buffers import MsgKit as _new_kit, POOLED as _POOLED
+from ._buffers import give_back as _give_back, msg_pool as _msg_pool
+from ._buffers import new_raw as _new_raw, take_buffer as _take_buffer
 from ._binding import ffi, lib
 from .ancillary import (MALFORMED, build_control, close_received_fds,
                         parse_control, received_items)
@@ -26,29 +30,15 @@ from .waiting import READ, WRITE
 
 __all__ = []
 
-_unpack = ffi.unpack
-_c_recvmsg = lib.sockcffi_recvmsg
-_c_sendmsg = lib.sockcffi_sendmsg
-_NULL = ffi.NULL
+_unpack, _NULL = ffi.unpack, ffi.NULL
+_c_recvmsg, _c_sendmsg = lib.sockcffi_recvmsg, lib.sockcffi_sendmsg
 _CHARS = ffi.typeof("char[]")
-_new_raw = _buffers.new_raw
-# Message kits (sockcffi._buffers take_kit/give_kit, inline here: the
+# Message kits: take_kit/give_kit of sockcffi._buffers, inline here (the
 # hot paths).
-_kit_pop = _buffers.msg_pool.pop
-_kit_push = _buffers.msg_pool.append
-_msg_pool = _buffers.msg_pool
-_new_kit = _buffers.MsgKit
-_KITS_KEPT = _buffers.MSG_KEPT
-_take_buffer = _buffers.take_buffer
-_give_back = _buffers.give_back
-_MSG_CONTROL = _buffers.MSG_CONTROL
-_POOLED = _buffers.POOLED
+_kit_pop, _kit_push = _msg_pool.pop, _msg_pool.append
 _ANCBUF_MAX = 0x7fffffff
 # sendmsg()'s default ancdata: the call skips building control data.
 _NO_ANCDATA = ()
-# The default flags argument: ``flags is _NO_FLAGS`` holds for a plain 0
-# only (never for an int subclass), so the common call skips conversion.
-_NO_FLAGS = 0
 _from_sockaddr = _addresses.from_sockaddr
 # stacklevel of a warning issued in a private helper that the public
 # method calls directly: helper <- public method <- caller.
@@ -163,10 +153,7 @@ class MessageCalls:
             kit = _kit_pop()
         except IndexError:
             kit = _new_kit()
-        m = kit.msg
-        info_array = kit.info
-        control = kit.control
-        name = kit.name
+        m, info_array, control, name = kit.msg, kit.info, kit.control, kit.name
         # NULL: the kit's own control buffer.
         if ancbufsize > _MSG_CONTROL:
             control = _new_raw(_CHARS, ancbufsize)

@@ -35,6 +35,7 @@ from warnings import warn as _warn
 
 from . import _buffers
 from . import addresses as _addresses
+from ._args import NO_FLAGS as _NO_FLAGS
 from ._args import (c_int, exact_int, fd as _fd_arg, readable_buffer,
                     release, socket_fd, stable_buffer, stable_view,
                     writable_buffer)
@@ -77,9 +78,6 @@ _pool_pop = _buffers.small_pool.pop
 _pool_push = _buffers.small_pool.append
 _take_buffer = _buffers.take_buffer
 _give_back = _buffers.give_back
-# The default flags argument: ``flags is _NO_FLAGS`` holds for a plain 0
-# only (never for an int subclass), so the common call skips conversion.
-_NO_FLAGS = 0
 _new_storage = _addresses.new_storage
 _from_sockaddr = _addresses.from_sockaddr
 _to_sockaddr = _addresses.to_sockaddr

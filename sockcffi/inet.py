@@ -11,7 +11,7 @@ Errors follow the running interpreter's stdlib; where CPython and PyPy differ
 import sys
 
 from ._args import PLAIN_INT_CLASSES, buffer_bytes, c_int, c_text, exact_int
-from . import _buffers
+from ._buffers import PACKED6 as _PACKED6, packed6_pool as _packed6_pool
 from ._buffers import new_raw as _new
 from ._binding import ffi, lib
 from .errors import from_errno
@@ -27,9 +27,8 @@ _c_pton4 = lib.sockcffi_pton4
 _c_pton6 = lib.sockcffi_pton6
 # inet_pton(AF_INET6)'s output buffers, reused (sockcffi._buffers; a call
 # that fails just drops its buffer).
-_PACKED6 = _buffers.PACKED6
-_packed_pop = _buffers.packed6_pool.pop
-_packed_push = _buffers.packed6_pool.append
+_packed_pop = _packed6_pool.pop
+_packed_push = _packed6_pool.append
 
 
 # --- byte order --------------------------------------------------------------
