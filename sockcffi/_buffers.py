@@ -76,6 +76,16 @@ _KEY_P = ffi.typeof("uint64_t *")
 new_raw = ffi.new_allocator(should_clear_after_alloc=False)
 
 
+def _taker(pool, make):
+    """The take of a free list: an item from ``pool``, or ``make()``."""
+    def take():
+        try:
+            return pool.pop()
+        except IndexError:
+            return make()
+    return take
+
+
 def receive_buffer(bufsize, flags):
     """A fresh buffer of ``bufsize`` bytes for one receive call: zeroed
     when MSG_TRUNC may leave part of it unwritten (TCP discards with
@@ -122,12 +132,7 @@ class MsgKit:
         self.name = ffi.addressof(m, "name")
 
 
-def take_kit():
-    """A message kit from ``msg_pool``, or a new one."""
-    try:
-        return msg_pool.pop()
-    except IndexError:
-        return MsgKit()
+take_kit = _taker(msg_pool, MsgKit)
 
 
 def give_kit(kit):
@@ -151,12 +156,7 @@ class AddressName:
         self.key = ffi.cast(_KEY_P, storage)
 
 
-def take_name():
-    """An address name from ``name_pool``, or a new one."""
-    try:
-        return name_pool.pop()
-    except IndexError:
-        return AddressName()
+take_name = _taker(name_pool, AddressName)
 
 
 give_name = name_pool.append
@@ -189,12 +189,11 @@ ADDRINFO_RECORDS = 16
 ADDRINFO_CANON = 2048
 
 
-def take_addrinfo():
-    """Pooled getaddrinfo() arrays (ADDRINFO_RECORDS results)."""
-    try:
-        return addrinfo_pool.pop()
-    except IndexError:
-        return AddrinfoArrays(ADDRINFO_RECORDS, ADDRINFO_CANON)
+def _new_addrinfo():
+    return AddrinfoArrays(ADDRINFO_RECORDS, ADDRINFO_CANON)
+
+
+take_addrinfo = _taker(addrinfo_pool, _new_addrinfo)
 
 
 give_addrinfo = addrinfo_pool.append
@@ -216,12 +215,7 @@ class NameinfoBuffers:
         self.length = ffi.new(_SOCKLEN_P)
 
 
-def take_nameinfo():
-    """getnameinfo() buffers from ``nameinfo_pool``, or new ones."""
-    try:
-        return nameinfo_pool.pop()
-    except IndexError:
-        return NameinfoBuffers()
+take_nameinfo = _taker(nameinfo_pool, NameinfoBuffers)
 
 
 give_nameinfo = nameinfo_pool.append

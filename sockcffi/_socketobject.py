@@ -30,6 +30,7 @@ Rules at the C boundary, held by every method (see README, "Safety"):
 import os
 from _thread import RLock
 from errno import ECONNRESET
+from operator import attrgetter as _attrgetter
 from time import monotonic
 from warnings import warn as _warn
 
@@ -74,8 +75,7 @@ _c_recvfrom = lib.recvfrom
 # Receive buffers come from free lists (sockcffi._buffers).
 _SMALL = _buffers.SMALL
 _CHARS = ffi.typeof("char[]")
-_pool_pop = _buffers.small_pool.pop
-_pool_push = _buffers.small_pool.append
+_pool_pop, _pool_push = _buffers.small_pool.pop, _buffers.small_pool.append
 _take_buffer = _buffers.take_buffer
 _give_back = _buffers.give_back
 _new_storage = _addresses.new_storage
@@ -84,11 +84,7 @@ _to_sockaddr = _addresses.to_sockaddr
 # recvfrom()'s sender addresses: reusable names (sockcffi._buffers; the
 # short path pops and pushes the list inline) and a decode cache (see
 # sockcffi.addresses); a call that raises just drops its name.
-_names_pop = _buffers.name_pool.pop
-_names_push = _buffers.name_pool.append
-_new_name = _buffers.AddressName
-_take_name = _buffers.take_name
-_give_name = _buffers.give_name
+_names_pop, _names_push = _buffers.name_pool.pop, _buffers.name_pool.append
 _decode_cached = _addresses.decode_cached
 _STORAGE_SIZE = ffi.sizeof("struct sockaddr_storage")
 
@@ -241,25 +237,10 @@ class SocketType(MessageCalls, OptionCalls):
 
     # -- attributes --
 
-    @property
-    def family(self):
-        """the socket family"""
-        return self._family
-
-    @property
-    def type(self):
-        """the socket type"""
-        return self._type
-
-    @property
-    def proto(self):
-        """the socket protocol"""
-        return self._proto
-
-    @property
-    def timeout(self):
-        """the socket timeout"""
-        return self._timeout
+    family = property(_attrgetter("_family"), doc="the socket family")
+    type = property(_attrgetter("_type"), doc="the socket type")
+    proto = property(_attrgetter("_proto"), doc="the socket protocol")
+    timeout = property(_attrgetter("_timeout"), doc="the socket timeout")
 
     def fileno(self):
         """fileno() -> integer
@@ -529,7 +510,7 @@ class SocketType(MessageCalls, OptionCalls):
             try:
                 name = _names_pop()
             except IndexError:
-                name = _new_name()
+                name = _buffers.AddressName()
             storage = name.storage
             length = name.length
             n = _c_recvfrom_small(self._fd, buf, bufsize, storage, length)
@@ -548,13 +529,11 @@ class SocketType(MessageCalls, OptionCalls):
         return self._recvfrom(bufsize, flags)
 
     def _recvfrom(self, bufsize, flags):
-        if bufsize.__class__ is not int:
-            bufsize = exact_int(bufsize)
-        if flags.__class__ is not int:
-            flags = c_int(flags)
+        if bufsize.__class__ is not int or flags.__class__ is not int:
+            bufsize, flags = exact_int(bufsize), c_int(flags)
         buf, pool = _take_buffer(bufsize, flags,
                                  "negative buffersize in recvfrom")
-        name = _take_name()
+        name = _buffers.take_name()
         storage, size = name.storage, name.length
         size[0] = _STORAGE_SIZE
         if self._timeout:
@@ -568,7 +547,7 @@ class SocketType(MessageCalls, OptionCalls):
         data = _unpack(buf, n if n <= bufsize else bufsize)
         _give_back(buf, pool)
         address = _decode_cached(storage, size[0], self._proto, name.key)
-        _give_name(name)
+        _buffers.give_name(name)
         return data, address
 
     def recvfrom_into(self, buffer, nbytes=0, flags=0):
@@ -583,7 +562,7 @@ class SocketType(MessageCalls, OptionCalls):
             nbytes, flags = _into_arguments(buffer, nbytes, flags)
         if self._timeout:
             nbytes = _into_checked(buffer, nbytes, "recvfrom_into", too_big)
-        name = _take_name()
+        name = _buffers.take_name()
         storage, size = name.storage, name.length
         size[0] = _STORAGE_SIZE
         if self._timeout:
@@ -602,7 +581,7 @@ class SocketType(MessageCalls, OptionCalls):
             finally:
                 release(view)
         address = _decode_cached(storage, size[0], self._proto, name.key)
-        _give_name(name)
+        _buffers.give_name(name)
         return n, address
 
     # -- sending --
