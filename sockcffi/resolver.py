@@ -315,13 +315,10 @@ def getnameinfo(sockaddr, flags):
     if b"\0" in host:
         raise ValueError("embedded null character")
     port = _c_int(sockaddr[1])
-    try:
-        flowinfo = (exact_int(sockaddr[2]) & 0xffffffff
-                    if len(sockaddr) > 2 else 0)
-        scope_id = (exact_int(sockaddr[3]) & 0xffffffff
-                    if len(sockaddr) > 3 else 0)
-    except TypeError:
-        raise
+    flowinfo = (exact_int(sockaddr[2]) & 0xffffffff
+                if len(sockaddr) > 2 else 0)
+    scope_id = (exact_int(sockaddr[3]) & 0xffffffff
+                if len(sockaddr) > 3 else 0)
     if flowinfo > 0xfffff:
         raise OverflowError("getnameinfo(): flowinfo must be 0-1048575.")
     _audit("socket.getnameinfo", sockaddr)
@@ -403,7 +400,7 @@ def _str_list(arr):
     return out
 
 
-def _hostent_result(h, family, what):
+def _hostent_result(h, family):
     if h.h_addrtype != family:
         raise OSError(_errno.EAFNOSUPPORT, os.strerror(_errno.EAFNOSUPPORT))
     name = ffi.string(h.h_name).decode("utf-8", "surrogateescape")
@@ -450,7 +447,7 @@ def gethostbyname_ex(hostname):
         name, hent, buf, size, resp, h_err))
     if resp[0] == ffi.NULL:
         raise _lookup_failed(h_err[0], hostname)
-    return _hostent_result(resp[0], _AF_INET, hostname)
+    return _hostent_result(resp[0], _AF_INET)
 
 
 def gethostbyaddr(ip_address):
@@ -472,7 +469,7 @@ def gethostbyaddr(ip_address):
         raw, size, family, hent, buf, bsize, resp, h_err))
     if resp[0] == ffi.NULL:
         raise _lookup_failed(h_err[0], ip_address)
-    return _hostent_result(resp[0], family, ip_address)
+    return _hostent_result(resp[0], family)
 
 
 def gethostname():
