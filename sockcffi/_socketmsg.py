@@ -48,8 +48,14 @@ _CALLER_OF_PUBLIC = 3
 # the header values, then four per control message.  The first
 # _INFO_COMMON values cover a message with at most one control message,
 # the usual case; more are read only when there are more.
-_NAMELEN, _FLAGS, _CONTROLLEN, _ITEMS, _DAMAGED, _FIRST_ITEM = range(6)
-_INFO_COMMON = _FIRST_ITEM + 4
+_NAMELEN = lib.SOCKCFFI_INFO_NAMELEN
+_FLAGS = lib.SOCKCFFI_INFO_FLAGS
+_CONTROLLEN = lib.SOCKCFFI_INFO_CONTROLLEN
+_ITEMS = lib.SOCKCFFI_INFO_ITEMS
+_DAMAGED = lib.SOCKCFFI_INFO_DAMAGED
+_FIRST_ITEM = lib.SOCKCFFI_INFO_FIRST_ITEM
+_PER_ITEM = lib.SOCKCFFI_INFO_PER_ITEM
+_INFO_COMMON = _FIRST_ITEM + _PER_ITEM
 
 
 def _iovec(views):
@@ -185,7 +191,8 @@ class MessageCalls:
                         ancdata = [(info[_FIRST_ITEM], info[_FIRST_ITEM + 1],
                                     raw[start:start + info[_FIRST_ITEM + 3]])]
                     else:
-                        info = _unpack(info_array, _FIRST_ITEM + 4 * count)
+                        info = _unpack(info_array,
+                                       _FIRST_ITEM + _PER_ITEM * count)
                         ancdata = received_items(info, _FIRST_ITEM, count,
                                                  raw)
                     damaged = info[_DAMAGED]
