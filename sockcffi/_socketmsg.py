@@ -159,7 +159,9 @@ class MessageCalls:
             kit = _kit_pop()
         except IndexError:
             kit = _new_kit()
-        m, info_array, control, name = kit.msg, kit.info, kit.control, kit.name
+        # Pairs: a longer tuple assignment builds a tuple on CPython.
+        m, info_array = kit.msg, kit.info
+        control, name = kit.control, kit.name
         # NULL: the kit's own control buffer.
         if ancbufsize > _MSG_CONTROL:
             control = _new_raw(_CHARS, ancbufsize)
