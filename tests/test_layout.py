@@ -89,15 +89,6 @@ def _rule_uses(tree):
                 and isinstance(node.value, ast.Name) \
                 and node.value.id in ("operator", "_operator"):
             yield "operator.index", node.lineno
-        elif (isinstance(node, ast.Name) and node.id == "EINTR") or (
-                isinstance(node, ast.Attribute) and node.attr == "EINTR"):
-            yield "EINTR", node.lineno
-        elif isinstance(node, ast.ImportFrom) and any(
-                a.name == "EINTR" for a in node.names):
-            yield "EINTR", node.lineno
-        elif isinstance(node, (ast.While, ast.For)) and _reads_errno(node):
-            # A retry loop of its own (the seam's rule written again).
-            yield "a loop on ffi.errno", node.lineno
 
 
 ALL_MODULES = sorted(
