@@ -33,7 +33,6 @@ Children, watchdogs and restarts are ``tools/suite_runner.py``'s.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -100,21 +99,9 @@ def parse_args(argv):
 def run_suite(name, args, exclusions, modes):
     command = [sys.executable, "-X", "faulthandler",
                os.path.abspath(__file__), "--_suite", name]
-    reports = []
-    for mode in modes:
-        print("%s: %s ..." % (name, LABELS[mode]), flush=True)
-        report = suite_runner.run_mode(
-            mode, args, command, log=lambda s: print(s, flush=True))
-        reports.append(report)
-        if report["import_error"]:
-            print("  IMPORT ERROR: %s" % report["import_error"].get("message"),
-                  flush=True)
-    verdict = None
-    if len(reports) == 2:
-        verdict = suite_runner.compare(reports[0], reports[1],
-                                       exclusions.get(name, {}))
-    return {"suite": name, "module": "test.test_asyncio." + name,
-            "modes": {r["mode"]: r for r in reports}, "compare": verdict}
+    return stdlib_suites.run_modes(name, "test.test_asyncio." + name,
+                                   command, args, exclusions, modes,
+                                   LABELS.get)
 
 
 def print_summary(results, out=sys.stdout):
@@ -130,35 +117,8 @@ def main(argv=None):
     if args._child:
         return suite_runner.child_main(
             args, "test.test_asyncio." + args._suite, [], prepare)
-    try:
-        exclusions, n_entries = stdlib_suites.read_exclusions(
-            args.exclusions)
-    except ValueError as exc:
-        print("aio_conformance: %s" % exc, file=sys.stderr)
-        return 2
-    suites = args.suite or SUITES
-    modes = [args.mode] if args.mode else ["stdlib", "sockcffi"]
-    print("aio_conformance: %s %s, %s" % (
-        platform.python_implementation(), platform.python_version(),
-        sys.executable), flush=True)
-    results = [run_suite(name, args, exclusions, modes) for name in suites]
-    print_summary(results)
-    status = 0
-    for r in results:
-        base = r["modes"].get("stdlib")
-        if base is not None and base["import_error"]:
-            status = 2
-        if r["compare"] and r["compare"]["regressions"] and status == 0:
-            status = 1
-    if args.json:
-        doc = {"implementation": suite_runner.IMPLEMENTATION,
-               "python": platform.python_version(),
-               "executable": sys.executable,
-               "exclusion_entries": n_entries,
-               "suites": results, "status": status}
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1, sort_keys=True)
-    return status
+    return stdlib_suites.run_all("aio_conformance", args, SUITES, run_suite,
+                                 print_summary)
 
 
 if __name__ == "__main__":

@@ -82,25 +82,14 @@ def read_exclusions(path):
     lines; a ``cpython:`` or ``pypy:`` prefix on the suite limits an entry
     to that interpreter."""
     entries, total = {}, 0
-    if not os.path.exists(path):
-        return entries, total
-    with open(path, encoding="utf-8") as f:
-        for lineno, raw in enumerate(f, 1):
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            test, sep, reason = line.partition("#")
-            fields = test.split()
-            if not sep or not reason.strip() or len(fields) != 2:
-                raise ValueError("%s:%d: not 'suite Class.test  # reason'"
-                                 % (path, lineno))
-            suite, sid = fields
-            impl = None
-            if ":" in suite:
-                impl, suite = suite.split(":", 1)
-            total += 1
-            if impl is None or impl == suite_runner.IMPLEMENTATION:
-                entries.setdefault(suite, {})[sid] = reason.strip()
+    for where, text, impl, reason in suite_runner.exclusion_lines(path):
+        fields = text.split()
+        if len(fields) != 2:
+            raise ValueError("%s: not 'suite Class.test  # reason'" % where)
+        suite, sid = fields
+        total += 1
+        if impl is None or impl == suite_runner.IMPLEMENTATION:
+            entries.setdefault(suite, {})[sid] = reason
     return entries, total
 
 
@@ -126,13 +115,19 @@ def parse_args(argv):
 
 
 def run_suite(name, args, exclusions, modes):
-    module = "test." + name
     command = ([sys.executable, "-X", "faulthandler",
                 os.path.abspath(__file__), "--_suite", name]
                + (["--memory-bio"] if args.memory_bio else []))
+    return run_modes(name, "test." + name, command, args, exclusions, modes,
+                     lambda mode: mode + " mode")
+
+
+def run_modes(name, module, command, args, exclusions, modes, label):
+    """One suite in each of ``modes`` (a child each), compared when both
+    ran (also tools/aio_conformance.py's)."""
     reports = []
     for mode in modes:
-        print("%s: %s mode ..." % (name, mode), flush=True)
+        print("%s: %s ..." % (name, label(mode)), flush=True)
         report = suite_runner.run_mode(
             mode, args, command, log=lambda s: print(s, flush=True))
         reports.append(report)
@@ -201,18 +196,25 @@ def main(argv=None):
         return suite_runner.child_main(
             args, "test." + name, DESELECT.get(name, []),
             lambda mode, progress: prepare(mode, progress, memory_bio))
+    return run_all("stdlib_suites", args, SUITES, run_suite, print_summary)
+
+
+def run_all(tool, args, default_suites, run_one, summary):
+    """The driver of this tool and tools/aio_conformance.py: read the
+    exclusions, run each suite, print the table, write --json; the exit
+    status is 2 when a baseline suite fails to import, 1 on a regression."""
     try:
         exclusions, n_entries = read_exclusions(args.exclusions)
     except ValueError as exc:
-        print("stdlib_suites: %s" % exc, file=sys.stderr)
+        print("%s: %s" % (tool, exc), file=sys.stderr)
         return 2
-    suites = args.suite or SUITES
+    suites = args.suite or default_suites
     modes = [args.mode] if args.mode else ["stdlib", "sockcffi"]
-    print("stdlib_suites: %s %s, %s" % (
-        platform.python_implementation(), platform.python_version(),
+    print("%s: %s %s, %s" % (
+        tool, platform.python_implementation(), platform.python_version(),
         sys.executable), flush=True)
-    results = [run_suite(name, args, exclusions, modes) for name in suites]
-    print_summary(results)
+    results = [run_one(name, args, exclusions, modes) for name in suites]
+    summary(results)
     status = 0
     for r in results:
         base = r["modes"].get("stdlib")
@@ -229,7 +231,6 @@ def main(argv=None):
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=1, sort_keys=True)
     return status
-
 
 if __name__ == "__main__":
     sys.exit(main())

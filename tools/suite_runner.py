@@ -81,39 +81,48 @@ def matches_k(sid, patterns):
     return False
 
 
-def read_exclusions(path, module):
-    """Return {test_id: reason} for the running implementation.
-
-    Raises ValueError on an entry that is not ``Class.test  # reason``.
-    """
-    entries = {}
+def exclusion_lines(path):
+    """Yield ``(where, text, impl, reason)`` for each entry of an exclusions
+    file: ``[impl:]text  # reason`` lines, ``impl`` None or the
+    implementation (cpython, pypy) the entry is limited to.  Raises
+    ValueError on a line without a reason or with an unknown prefix."""
     if not path or not os.path.exists(path):
-        return entries, 0
-    total = 0
+        return
     with open(path, encoding="utf-8") as f:
         for lineno, raw in enumerate(f, 1):
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue
-            test, sep, reason = line.partition("#")
-            test, reason = test.strip(), reason.strip()
+            text, sep, reason = line.partition("#")
+            text, reason = text.strip(), reason.strip()
             where = "%s:%d" % (path, lineno)
             if not sep or not reason:
                 raise ValueError("%s: exclusion %r has no '# reason'"
-                                 % (where, test))
+                                 % (where, text))
             impl = None
-            if ":" in test:
-                impl, test = (s.strip() for s in test.split(":", 1))
+            if ":" in text:
+                impl, text = (s.strip() for s in text.split(":", 1))
                 if impl not in ("cpython", "pypy"):
                     raise ValueError("%s: unknown implementation %r"
                                      % (where, impl))
-            if (len(test.split(".")) != 2 or " " in test
-                    or any(c in test for c in "*?[")):
-                raise ValueError("%s: %r is not one test named Class.test"
-                                 % (where, test))
-            total += 1
-            if impl is None or impl == IMPLEMENTATION:
-                entries[short_id(test, module)] = reason
+            yield where, text, impl, reason
+
+
+def read_exclusions(path, module):
+    """Return ({test_id: reason} for the running implementation, number of
+    entries) from ``Class.test  # reason`` lines.
+
+    Raises ValueError on an entry that is not ``Class.test  # reason``.
+    """
+    entries, total = {}, 0
+    for where, test, impl, reason in exclusion_lines(path):
+        if (len(test.split(".")) != 2 or " " in test
+                or any(c in test for c in "*?[")):
+            raise ValueError("%s: %r is not one test named Class.test"
+                             % (where, test))
+        total += 1
+        if impl is None or impl == IMPLEMENTATION:
+            entries[short_id(test, module)] = reason
     return entries, total
 
 

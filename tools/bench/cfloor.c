@@ -113,18 +113,26 @@ static double tcp_rr(long rounds)
     return t / rounds;
 }
 
+/* Two UDP sockets: rx bound to a loopback port (its address in *addr). */
+static void udp_endpoints(int *rx, int *tx, struct sockaddr_in *addr)
+{
+    socklen_t len = sizeof(*addr);
+    *rx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    *tx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    memset(addr, 0, sizeof(*addr));
+    addr->sin_family = AF_INET;
+    addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(*rx, (struct sockaddr *)addr, sizeof(*addr));
+    getsockname(*rx, (struct sockaddr *)addr, &len);
+}
+
 static double udp(long count)
 {
     struct sockaddr_in addr, from;
-    socklen_t len = sizeof(addr), flen;
+    socklen_t flen;
     char buf[64] = {0};
-    int rx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int tx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    memset(&addr, 0, sizeof(addr));
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(rx, (struct sockaddr *)&addr, sizeof(addr));
-    getsockname(rx, (struct sockaddr *)&addr, &len);
+    int rx, tx;
+    udp_endpoints(&rx, &tx, &addr);
     double t = now();
     for (long i = 0; i < count; i++) {
         sendto(tx, buf, sizeof(buf), 0, (struct sockaddr *)&addr,
@@ -142,18 +150,12 @@ static double udp(long count)
 static double udp_batch(long count)
 {
     struct sockaddr_in addr, from[BATCH];
-    socklen_t len = sizeof(addr);
     static char out[BATCH][64], in[BATCH][64];
     struct mmsghdr smsg[BATCH], rmsg[BATCH];
     struct iovec siov[BATCH], riov[BATCH];
-    int rx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int tx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int rx, tx;
     long rounds = count / BATCH > 0 ? count / BATCH : 1;
-    memset(&addr, 0, sizeof(addr));
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(rx, (struct sockaddr *)&addr, sizeof(addr));
-    getsockname(rx, (struct sockaddr *)&addr, &len);
+    udp_endpoints(&rx, &tx, &addr);
     double t = now();
     for (long r = 0; r < rounds; r++) {
         /* Set up as the Python layer does: every header, every call. */

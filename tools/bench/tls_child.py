@@ -28,6 +28,8 @@ import subprocess   # noqa: E402
 import tempfile     # noqa: E402
 import time         # noqa: E402
 
+from workloads import fork_child, reap  # noqa: E402
+
 RECORD = 16 * 1024
 
 
@@ -63,26 +65,6 @@ def contexts(cert):
     return server, client
 
 
-def in_child(body):
-    pid = os.fork()
-    if pid == 0:
-        status = 0
-        try:
-            body()
-        except BaseException:
-            import traceback
-            traceback.print_exc()
-            status = 1
-        os._exit(status)
-    return pid
-
-
-def reap(pid):
-    _, status = os.waitpid(pid, 0)
-    if status:
-        raise SystemExit("benchmark peer failed (status %d)" % status)
-
-
 def bulk(cert, total):
     """Seconds per byte: ``total`` bytes sent with sendall() in 16 KiB
     records, received with recv_into(), until the receiver's 1-byte ack."""
@@ -103,7 +85,7 @@ def bulk(cert, total):
         tls_conn.sendall(b"!")
         tls_conn.close()
 
-    pid = in_child(receive)
+    pid = fork_child(receive)
     listener.close()
     client = cctx.wrap_socket(socket.create_connection(address),
                               server_hostname="localhost")
@@ -132,7 +114,7 @@ def handshake(cert, count):
             with sctx.wrap_socket(conn, server_side=True) as tls_conn:
                 tls_conn.sendall(tls_conn.recv(1))
 
-    pid = in_child(serve)
+    pid = fork_child(serve)
     listener.close()
     start = time.perf_counter()
     for _ in range(count):

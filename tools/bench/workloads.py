@@ -35,20 +35,23 @@ def _recv_exact(sock, n):
     return data
 
 
-def _child(body):
-    """Fork; run body() in the child and leave with its status."""
+def fork_child(body):
+    """Fork; run body() in the child and leave with its status (a failure's
+    traceback printed).  Also tls_child.py's."""
     pid = os.fork()
     if pid == 0:
         status = 0
         try:
             body()
         except BaseException:
+            import traceback
+            traceback.print_exc()
             status = 1
         os._exit(status)
     return pid
 
 
-def _reap(pid):
+def reap(pid):
     _, status = os.waitpid(pid, 0)
     if status:
         raise RuntimeError("benchmark child failed (status %d)" % status)
@@ -79,7 +82,7 @@ def tcp_rr(mod, rounds):
         for _ in range(rounds):
             server.sendall(_recv_exact(server, 100))
 
-    pid = _child(echo)
+    pid = fork_child(echo)
     server.close()
     start = time.perf_counter()
     for _ in range(rounds):
@@ -87,7 +90,7 @@ def tcp_rr(mod, rounds):
         _recv_exact(client, 100)
     elapsed = time.perf_counter() - start
     client.close()
-    _reap(pid)
+    reap(pid)
     return elapsed / rounds
 
 
@@ -103,7 +106,7 @@ def _bulk(mod, total, pair):
             a.sendall(payload)
 
     start = time.perf_counter()
-    pid = _child(send_all)
+    pid = fork_child(send_all)
     a.close()
     buf = bytearray(CHUNK)
     view = memoryview(buf)
@@ -116,7 +119,7 @@ def _bulk(mod, total, pair):
         got += n
     elapsed = time.perf_counter() - start
     b.close()
-    _reap(pid)
+    reap(pid)
     if got != total:
         raise RuntimeError("bulk: got %d of %d bytes" % (got, total))
     return elapsed / total
