@@ -159,14 +159,12 @@ class MessageCalls:
             kit = _kit_pop()
         except IndexError:
             kit = _new_kit()
-        # Pairs: a longer tuple assignment builds a tuple on CPython.
-        m, info_array = kit.msg, kit.info
-        control, name = kit.control, kit.name
+        m = kit.msg
         # NULL: the kit's own control buffer.
         if ancbufsize > _MSG_CONTROL:
-            control = _new_raw(_CHARS, ancbufsize)
-            c_control = control
+            control = c_control = _new_raw(_CHARS, ancbufsize)
         else:
+            control = kit.control
             c_control = _NULL
         if self._timeout:
             n = self._call_timed(READ, function, m, buf, bufsize, iov,
@@ -177,7 +175,7 @@ class MessageCalls:
             if n < 0:
                 n = self._retry(_c_recvmsg, m, buf, bufsize, iov, iovlen,
                                 c_control, ancbufsize, flags)
-        info = _unpack(info_array, _INFO_COMMON)
+        info = _unpack(kit.info, _INFO_COMMON)
         # Never past the control buffer this call has (the helper clamps
         # what the kernel reports).
         controllen = info[_CONTROLLEN]
@@ -193,7 +191,7 @@ class MessageCalls:
                         ancdata = [(info[_FIRST_ITEM], info[_FIRST_ITEM + 1],
                                     raw[start:start + info[_FIRST_ITEM + 3]])]
                     else:
-                        info = _unpack(info_array,
+                        info = _unpack(kit.info,
                                        _FIRST_ITEM + _PER_ITEM * count)
                         ancdata = received_items(info, _FIRST_ITEM, count,
                                                  raw)
@@ -203,7 +201,7 @@ class MessageCalls:
                     _warn(MALFORMED, RuntimeWarning,
                           stacklevel=_CALLER_OF_PUBLIC)
                 namelen = info[_NAMELEN]
-                address = (_from_sockaddr(name, namelen, self._proto)
+                address = (_from_sockaddr(kit.name, namelen, self._proto)
                            if namelen else None)
             except BaseException:
                 # Descriptors the kernel handed over must not leak.
@@ -212,7 +210,7 @@ class MessageCalls:
         else:
             ancdata = []
             namelen = info[_NAMELEN]
-            address = (_from_sockaddr(name, namelen, self._proto)
+            address = (_from_sockaddr(kit.name, namelen, self._proto)
                        if namelen else None)
         if len(_msg_pool) < _KITS_KEPT:
             _kit_push(kit)
