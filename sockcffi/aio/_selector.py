@@ -13,11 +13,10 @@ released by :meth:`EpollSelector.close`.
 """
 import math
 import selectors
-from errno import EINTR
-from time import monotonic
 
 from .._binding import ffi, lib
 from ..errors import from_errno
+from ..waiting import call_waiting
 
 __all__ = ["EpollSelector"]
 
@@ -110,22 +109,12 @@ class EpollSelector(selectors._BaseSelectorImpl):
         """Wait as :meth:`select` does; the number of ready descriptors,
         whose (descriptor, events) pairs are then the first items of
         ``self.ready`` (events in ``selectors``' terms, not yet masked
-        by the registration's)."""
-        epfd = self._epoll_fd()
-        ms = _milliseconds(timeout)
-        deadline = monotonic() + ms * 1e-3 if ms > 0 else 0.0
-        while True:
-            n = lib.sockcffi_epoll_wait(epfd, self.ready,
-                                        len(self._fd_to_key), ms)
-            if n >= 0:
-                return n
-            if ffi.errno != EINTR:
-                raise from_errno()
-            # PEP 475: signal handlers have run by now (between bytecodes);
-            # wait again for what is left of the timeout.
-            if ms > 0:
-                ms = max(0, math.ceil((deadline - monotonic()) * 1e3))
-            epfd = self._epoll_fd()
+        by the registration's).  PEP 475: an interrupted wait is retried
+        by the call seam for what is left of the timeout, after the signal
+        handlers have run."""
+        return call_waiting(self._epoll_fd, lib.sockcffi_epoll_wait,
+                            _milliseconds(timeout), self.ready,
+                            len(self._fd_to_key))
 
     def select(self, timeout=None):
         n = self.wait(timeout)
