@@ -98,6 +98,19 @@ def _want_write_error():
     return err
 
 
+def _locked_attribute(name):
+    """A property reading and setting the SSL object's ``name`` under the
+    object's ``_lock``."""
+    def get(self):
+        with self._lock:
+            return getattr(self._sslobj, name)
+
+    def set(self, value):
+        with self._lock:
+            setattr(self._sslobj, name, value)
+    return property(get, set)
+
+
 class SocketTLS:
     """The TLS connection of one sockcffi socket: what ``ssl.SSLSocket``
     holds in ``_sslobj``, made of a memory-BIO SSL object and the socket.
@@ -179,25 +192,8 @@ class SocketTLS:
 
     # Each under _lock, as every use of the SSL object.
 
-    @property
-    def context(self):
-        with self._lock:
-            return self._sslobj.context
-
-    @context.setter
-    def context(self, ctx):
-        with self._lock:
-            self._sslobj.context = ctx
-
-    @property
-    def session(self):
-        with self._lock:
-            return self._sslobj.session
-
-    @session.setter
-    def session(self, session):
-        with self._lock:
-            self._sslobj.session = session
+    context = _locked_attribute("context")
+    session = _locked_attribute("session")
 
     @property
     def owner(self):
