@@ -152,6 +152,10 @@ GROUPS = (
           "IPPROTO_IP",
           values=("IP_PMTUDISC_", "IP_DEFAULT_MULTICAST_",
                   "IP_MAX_MEMBERSHIPS", "IP_RECVERR_RFC4884")),
+    # The protocol-independent multicast API (RFC 3678): options of both
+    # IPPROTO_IP and IPPROTO_IPV6, so no one level.
+    Group("multicast_option", ("MCAST_",), ("netinet/in.h", "ws2ipdef.h"),
+          values=("MCAST_EXCLUDE", "MCAST_INCLUDE")),
     Group("ipv6_option", ("IPV6_",), ("netinet/in.h", "ws2ipdef.h"),
           "IPPROTO_IPV6",
           values=("IPV6_PMTUDISC_", "IPV6_PREFER_SRC_", "IPV6_RTHDR_TYPE_",

@@ -17,9 +17,6 @@ Type spellings:
   "char[]"               a NUL-terminated string (returned as bytes)
   "bytes"                opaque bytes
 
-(The MCAST_* entries wait for the catalogue to collect MCAST_* names;
-until then they are dropped like any entry whose constant is missing.)
-
 Options not listed are C ints, as the stdlib's getsockopt() assumes.
 """
 

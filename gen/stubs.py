@@ -6,6 +6,7 @@ build interpreter: the names its C ``_socket`` module has, or without one
 the names defined in the header of the enum's anchor.
 """
 import os
+import runpy
 from types import SimpleNamespace
 from typing import List, Sequence
 
@@ -15,13 +16,12 @@ from .render import _environment
 
 FILENAME = "_header_constants.pyi"
 
-# (enum, base, prefix, anchor): as in sockcffi/enums.py.
-ENUMS = (
-    ("AddressFamily", "IntEnum", "AF_", "AF_INET"),
-    ("SocketKind", "IntEnum", "SOCK_", "SOCK_STREAM"),
-    ("MsgFlag", "IntFlag", "MSG_", "MSG_PEEK"),
-    ("AddressInfo", "IntFlag", "AI_", "AI_PASSIVE"),
-)
+# (enum, base, prefix, anchor): sockcffi/_enumtable.py, the table
+# sockcffi.enums builds the enums from (read by path: the package cannot
+# be imported before it is built).
+ENUMS = runpy.run_path(os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    "sockcffi", "_enumtable.py"))["ENUMS"]
 
 
 def _stdlib_names():

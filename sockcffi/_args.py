@@ -41,6 +41,10 @@ C_INT_MAX = 2 ** 31 - 1
 C_UINT_MAX = 2 ** 32 - 1
 SSIZE_MAX = sys.maxsize
 SIZE_MAX = 2 * sys.maxsize + 1
+# The default flags argument of the socket calls: ``flags is NO_FLAGS``
+# holds for a plain 0 only (never for an int subclass), so the common call
+# skips conversion.
+NO_FLAGS = 0
 
 _from_buffer = ffi.from_buffer
 release = ffi.release

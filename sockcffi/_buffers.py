@@ -12,7 +12,9 @@ memory for good.
 recvmsg()/sendmsg() take a message kit -- a ``struct sockcffi_msg`` (header,
 iovec, address room, results, a small control buffer; gen/bindings/
 socket.py) with pointers into it -- from a list the same way: on CPython
-making one costs as much as the rest of the call's setup.
+making one costs as much as the rest of the call's setup.  recvfrom() takes
+an address name (room for a sender's address), getaddrinfo() its result
+arrays and getnameinfo() its text buffers from lists too.
 
 recvmmsg()/sendmmsg() take their arrays -- headers, iovecs, sender
 names, control and data room for a batch -- as one :class:`BatchArrays`
@@ -23,10 +25,16 @@ BATCH_POOLED bytes of data room are never kept, and at most BATCH_KEPT
 are: on PyPy a fresh 4 MiB batch buffer (64 datagrams of 64 KiB) per call
 cost 30 us a datagram in GC pressure, against ~1 us with a reused one.
 
-Every item is popped, used by one call in one thread and pushed back once
-its bytes are copied out; list.pop/append are atomic, so threads never
-share one.  A call that raises just drops what it took.  Only the bytes the
-kernel wrote in this call are ever copied out.
+Every allocator and free list of the package is here, each kind with a
+take/give pair.  Every item is popped, used by one call in one thread and
+pushed back once its bytes are copied out; list.pop/append are atomic, so
+threads never share one.  The hottest paths (recv, recvfrom, recvmsg,
+sendmsg, numeric getaddrinfo) pop and push the lists inline: on CPython a
+function call per take costs a measurable share of the call.  A call that
+raises just drops what it took, except recv()'s and recvfrom()'s short
+paths, which give their buffer back (a "would block" is their common
+failure in event loops).  Only the bytes the kernel wrote in this call are
+ever copied out.
 """
 from ._args import receive_size
 from ._binding import ffi, lib
@@ -50,11 +58,34 @@ small_pool = []
 large_pool = []
 msg_pool = []
 batch_pool = []
+name_pool = []
+addrinfo_pool = []
+nameinfo_pool = []
+# inet_pton(AF_INET6)'s output buffers and IPv6 formatting's wide-character
+# buffers (sockcffi.inet, sockcffi.ipaddr pop and push them inline).
+packed6_pool = []
+wide_pool = []
+WIDE_KEPT = 8
+PACKED6 = ffi.typeof("char[16]")
+WIDE = ffi.typeof("wchar_t[%d]" % lib.INET6_ADDRSTRLEN)
 
 _MSG_TRUNC = getattr(lib, "MSG_TRUNC", 0)
 _MSG_P = ffi.typeof("struct sockcffi_msg *")
 _CHARS = ffi.typeof("char[]")
+_STORAGE_P = ffi.typeof("struct sockaddr_storage *")
+_SOCKLEN_P = ffi.typeof("socklen_t *")
+_KEY_P = ffi.typeof("uint64_t *")
 new_raw = ffi.new_allocator(should_clear_after_alloc=False)
+
+
+def _taker(pool, make):
+    """The take of a free list: an item from ``pool``, or ``make()``."""
+    def take():
+        try:
+            return pool.pop()
+        except IndexError:
+            return make()
+    return take
 
 
 def receive_buffer(bufsize, flags):
@@ -87,14 +118,109 @@ def give_back(buf, pool):
         pool.append(buf)
 
 
-def new_msg_kit():
-    """A fresh message kit: ``(struct sockcffi_msg *, its info array, its
-    control buffer, its address)``, the last three cdata into the first,
-    made once per kit because each costs a cffi call.  The struct is not
-    cleared: the C helpers set every field they use.  Callers pop
-    ``msg_pool`` first and push the kit back (up to MSG_KEPT) when done."""
-    m = new_raw(_MSG_P)
-    return m, m.info, m.control, ffi.addressof(m, "name")
+class MsgKit:
+    """A message kit: ``msg`` (a ``struct sockcffi_msg *``) and cdata into
+    it, made once per kit because each costs a cffi call: ``info`` (its
+    results array), ``control`` (its control buffer) and ``name`` (its
+    address room).  The struct is not cleared: the C helpers set every
+    field they use."""
+
+    __slots__ = ("msg", "info", "control", "name")
+
+    def __init__(self):
+        m = self.msg = new_raw(_MSG_P)
+        self.info = m.info
+        self.control = m.control
+        self.name = ffi.addressof(m, "name")
+
+
+take_kit = _taker(msg_pool, MsgKit)
+
+
+def give_kit(kit):
+    """Keep a kit from :func:`take_kit` (up to MSG_KEPT)."""
+    if len(msg_pool) < MSG_KEPT:
+        msg_pool.append(kit)
+
+
+class AddressName:
+    """Room for the kernel to write a sender's address: ``storage`` (a
+    ``struct sockaddr_storage *``), ``length`` (a ``socklen_t *``, set by
+    the caller) and ``key``, a ``uint64_t *`` over the storage's first 8
+    bytes -- family, port and address for AF_INET -- read as one integer
+    (sockcffi.addresses.decode_cached keeps decoded addresses by it)."""
+
+    __slots__ = ("storage", "length", "key")
+
+    def __init__(self):
+        storage = self.storage = new_raw(_STORAGE_P)
+        self.length = new_raw(_SOCKLEN_P)
+        self.key = ffi.cast(_KEY_P, storage)
+
+
+take_name = _taker(name_pool, AddressName)
+
+
+give_name = name_pool.append
+
+
+class AddrinfoArrays:
+    """getaddrinfo()'s result room for ``records`` results: ``out`` (the
+    ``struct sockcffi_ai_out *`` the C call fills), its records as a
+    buffer (``records``), its addresses as cdata and as a buffer
+    (``addrs``, ``addr_bytes``) and ``canon`` bytes of canonical names."""
+
+    __slots__ = ("out", "records", "addrs", "addr_bytes", "canon")
+
+    def __init__(self, records, canon_size):
+        recs = new_raw("struct sockcffi_ai[]", records)
+        addrs = new_raw("struct sockaddr_storage[]", records)
+        canon = new_raw(_CHARS, canon_size)
+        out = ffi.new("struct sockcffi_ai_out *")
+        out.recs, out.addrs, out.n = recs, addrs, records
+        out.canon, out.canon_size = canon, canon_size
+        self.out = out
+        self.records = ffi.buffer(recs)
+        self.addrs = addrs
+        self.addr_bytes = ffi.buffer(addrs)
+        self.canon = canon
+
+
+# The pooled getaddrinfo() room: results and canonical-name bytes.
+ADDRINFO_RECORDS = 16
+ADDRINFO_CANON = 2048
+
+
+def _new_addrinfo():
+    return AddrinfoArrays(ADDRINFO_RECORDS, ADDRINFO_CANON)
+
+
+take_addrinfo = _taker(addrinfo_pool, _new_addrinfo)
+
+
+give_addrinfo = addrinfo_pool.append
+
+
+class NameinfoBuffers:
+    """getnameinfo()'s room: ``host`` and ``service`` text buffers
+    (NI_MAXHOST and NI_MAXSERV bytes), ``error`` (an ``int *`` for the
+    C helpers' gai error code), and a sockaddr ``storage`` with its
+    ``length``."""
+
+    __slots__ = ("host", "service", "error", "storage", "length")
+
+    def __init__(self):
+        self.host = new_raw(_CHARS, lib.NI_MAXHOST)
+        self.service = new_raw(_CHARS, lib.NI_MAXSERV)
+        self.error = ffi.new("int *")
+        self.storage = ffi.new(_STORAGE_P)
+        self.length = ffi.new(_SOCKLEN_P)
+
+
+take_nameinfo = _taker(nameinfo_pool, NameinfoBuffers)
+
+
+give_nameinfo = nameinfo_pool.append
 
 
 class BatchArrays:

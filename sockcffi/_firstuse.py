@@ -12,6 +12,14 @@ difference.
 """
 import sys
 
+__all__ = []
+
+
+def package():
+    """The sockcffi package module, looked up at each call: names patched
+    on it (tests, tools) are honoured."""
+    return sys.modules[__name__.rpartition(".")[0]]
+
 
 class LoadedOnFirstUse:
     """Stands for function ``name`` of module ``module`` as an attribute of

@@ -15,10 +15,14 @@ operation saved is worth more than the Python around it.
 """
 from warnings import warn as _warn
 
-from . import _buffers
 from . import addresses as _addresses
+from ._args import NO_FLAGS as _NO_FLAGS
 from ._args import (c_int, export_readable, release, release_all,
                     ssize, stable_buffer, writable_buffer)
+from ._buffers import MSG_CONTROL as _MSG_CONTROL, MSG_KEPT as _KITS_KEPT
+from ._buffers import MsgKit as _new_kit, POOLED as _POOLED
+from ._buffers import give_back as _give_back, msg_pool as _msg_pool
+from ._buffers import new_raw as _new_raw, take_buffer as _take_buffer
 from ._binding import ffi, lib
 from .ancillary import (MALFORMED, build_control, close_received_fds,
                         parse_control, received_items)
@@ -26,27 +30,15 @@ from .waiting import READ, WRITE
 
 __all__ = []
 
-_unpack = ffi.unpack
-_c_recvmsg = lib.sockcffi_recvmsg
-_c_sendmsg = lib.sockcffi_sendmsg
-_NULL = ffi.NULL
+_unpack, _NULL = ffi.unpack, ffi.NULL
+_c_recvmsg, _c_sendmsg = lib.sockcffi_recvmsg, lib.sockcffi_sendmsg
 _CHARS = ffi.typeof("char[]")
-_new_raw = _buffers.new_raw
-_kit_pop = _buffers.msg_pool.pop
-_kit_push = _buffers.msg_pool.append
-_msg_pool = _buffers.msg_pool
-_new_kit = _buffers.new_msg_kit
-_KITS_KEPT = _buffers.MSG_KEPT
-_take_buffer = _buffers.take_buffer
-_give_back = _buffers.give_back
-_MSG_CONTROL = _buffers.MSG_CONTROL
-_POOLED = _buffers.POOLED
+# Message kits: take_kit/give_kit of sockcffi._buffers, inline here (the
+# hot paths).
+_kit_pop, _kit_push = _msg_pool.pop, _msg_pool.append
 _ANCBUF_MAX = 0x7fffffff
 # sendmsg()'s default ancdata: the call skips building control data.
 _NO_ANCDATA = ()
-# The default flags argument: ``flags is _NO_FLAGS`` holds for a plain 0
-# only (never for an int subclass), so the common call skips conversion.
-_NO_FLAGS = 0
 _from_sockaddr = _addresses.from_sockaddr
 # stacklevel of a warning issued in a private helper that the public
 # method calls directly: helper <- public method <- caller.
@@ -56,8 +48,14 @@ _CALLER_OF_PUBLIC = 3
 # the header values, then four per control message.  The first
 # _INFO_COMMON values cover a message with at most one control message,
 # the usual case; more are read only when there are more.
-_NAMELEN, _FLAGS, _CONTROLLEN, _ITEMS, _DAMAGED, _FIRST_ITEM = range(6)
-_INFO_COMMON = _FIRST_ITEM + 4
+_NAMELEN = lib.SOCKCFFI_INFO_NAMELEN
+_FLAGS = lib.SOCKCFFI_INFO_FLAGS
+_CONTROLLEN = lib.SOCKCFFI_INFO_CONTROLLEN
+_ITEMS = lib.SOCKCFFI_INFO_ITEMS
+_DAMAGED = lib.SOCKCFFI_INFO_DAMAGED
+_FIRST_ITEM = lib.SOCKCFFI_INFO_FIRST_ITEM
+_PER_ITEM = lib.SOCKCFFI_INFO_PER_ITEM
+_INFO_COMMON = _FIRST_ITEM + _PER_ITEM
 
 
 def _iovec(views):
@@ -161,12 +159,12 @@ class MessageCalls:
             kit = _kit_pop()
         except IndexError:
             kit = _new_kit()
-        m, info_array, control, name = kit
+        m = kit.msg
         # NULL: the kit's own control buffer.
         if ancbufsize > _MSG_CONTROL:
-            control = _new_raw(_CHARS, ancbufsize)
-            c_control = control
+            control = c_control = _new_raw(_CHARS, ancbufsize)
         else:
+            control = kit.control
             c_control = _NULL
         if self._timeout:
             n = self._call_timed(READ, function, m, buf, bufsize, iov,
@@ -177,7 +175,7 @@ class MessageCalls:
             if n < 0:
                 n = self._retry(_c_recvmsg, m, buf, bufsize, iov, iovlen,
                                 c_control, ancbufsize, flags)
-        info = _unpack(info_array, _INFO_COMMON)
+        info = _unpack(kit.info, _INFO_COMMON)
         # Never past the control buffer this call has (the helper clamps
         # what the kernel reports).
         controllen = info[_CONTROLLEN]
@@ -193,7 +191,8 @@ class MessageCalls:
                         ancdata = [(info[_FIRST_ITEM], info[_FIRST_ITEM + 1],
                                     raw[start:start + info[_FIRST_ITEM + 3]])]
                     else:
-                        info = _unpack(info_array, _FIRST_ITEM + 4 * count)
+                        info = _unpack(kit.info,
+                                       _FIRST_ITEM + _PER_ITEM * count)
                         ancdata = received_items(info, _FIRST_ITEM, count,
                                                  raw)
                     damaged = info[_DAMAGED]
@@ -202,7 +201,7 @@ class MessageCalls:
                     _warn(MALFORMED, RuntimeWarning,
                           stacklevel=_CALLER_OF_PUBLIC)
                 namelen = info[_NAMELEN]
-                address = (_from_sockaddr(name, namelen, self._proto)
+                address = (_from_sockaddr(kit.name, namelen, self._proto)
                            if namelen else None)
             except BaseException:
                 # Descriptors the kernel handed over must not leak.
@@ -211,7 +210,7 @@ class MessageCalls:
         else:
             ancdata = []
             namelen = info[_NAMELEN]
-            address = (_from_sockaddr(name, namelen, self._proto)
+            address = (_from_sockaddr(kit.name, namelen, self._proto)
                        if namelen else None)
         if len(_msg_pool) < _KITS_KEPT:
             _kit_push(kit)
@@ -252,10 +251,10 @@ class MessageCalls:
         if ancdata is _NO_ANCDATA:
             control, controllen = _NULL, 0
         else:
-            control, controllen = build_control(ancdata, kit[2])
+            control, controllen = build_control(ancdata, kit.control)
         if flags is not _NO_FLAGS:
             flags = c_int(flags)
-        m = kit[0]
+        m = kit.msg
         if sources is None:
             if self._timeout:
                 sent = self._call_timed(WRITE, _c_sendmsg, m, buf, len(buf),

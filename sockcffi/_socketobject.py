@@ -8,12 +8,12 @@ builds the Python-level ``socket`` class on it, as Lib/socket.py does on
 
 Modes (see "Notes on socket timeouts"): ``_timeout`` is None in blocking
 mode, 0.0 in non-blocking mode and a positive float in timeout mode, where
-the descriptor is O_NONBLOCK and each operation waits in
-:func:`sockcffi.waiting.wait` with one deadline per call.  The hot methods
-test ``if self._timeout:`` once and otherwise make the system call directly;
-only a failed call goes to ``_retry``, which retries EINTR (PEP 475: the
-signal handler runs on the way in, and its exception propagates) and raises
-anything else.
+the descriptor is O_NONBLOCK.  Waits, EINTR retries, deadlines and the
+descriptor re-read are the call seam's (:mod:`sockcffi.waiting`; bound here
+as ``_call_timed``/``_call_until``/``_retry``/``_first_try_failed``).  The
+hot methods make the system call directly, in timeout mode too (the
+descriptor being O_NONBLOCK, it cannot block); only a failed call goes to
+``_retry``, or in timeout mode to ``_first_try_failed`` and then the wait.
 
 Rules at the C boundary, held by every method (see README, "Safety"):
 
@@ -31,13 +31,14 @@ Rules at the C boundary, held by every method (see README, "Safety"):
 import os
 import sys
 from _thread import RLock
-from errno import EAGAIN, EBADF, ECONNRESET, EINPROGRESS, EINTR, EISCONN
-from errno import ENOTSOCK, EWOULDBLOCK
+from errno import EBADF, ECONNRESET, ENOTSOCK
+from operator import attrgetter as _attrgetter
 from time import monotonic
 from warnings import warn as _warn
 
 from . import _buffers
 from . import addresses as _addresses
+from ._args import NO_FLAGS as _NO_FLAGS
 from ._args import (c_int, exact_int, fd as _fd_arg, readable_buffer,
                     release, socket_fd, stable_buffer, stable_view,
                     writable_buffer)
@@ -45,6 +46,7 @@ from ._binding import HAVE_AFALG, HAVE_MMSG, ffi, lib
 from ._firstuse import LoadedOnFirstUse
 from ._socketmsg import MessageCalls
 from ._socketopts import OptionCalls
+from ._socketopts import int_option as _int_option
 from ._viewcalls import (into_arguments as _into_arguments,
                          into_checked as _into_checked,
                          into_length as _into_length,
@@ -52,9 +54,10 @@ from ._viewcalls import (into_arguments as _into_arguments,
                          recvfrom_into_view as _recvfrom_into_view,
                          send_more as _send_more, send_view as _send_view,
                          sendto_view as _sendto_view)
-from .errors import from_errno, timeout as _timeout_error
+from .errors import from_errno
 from .timeouts import getdefaulttimeout, parse_timeout
-from .waiting import CONNECT, READ, WRITE, wait
+from . import waiting as _seam
+from .waiting import READ, WRITE
 
 __all__ = ["SocketType", "dup", "close"]
 
@@ -67,30 +70,22 @@ _c_send = lib.send
 _c_recv = lib.recv
 _c_recv_small = lib.sockcffi_recv_small
 _c_recvfrom_small = lib.sockcffi_recvfrom_small
-_NOT_SMALL = lib.SOCKCFFI_NOT_SMALL
 _c_sendto = lib.sendto
 _c_recvfrom = lib.recvfrom
-_c_getsockopt_int = lib.sockcffi_getsockopt_int
-_OPT_FAILED = lib.SOCKCFFI_OPT_FAILED
 
 # Receive buffers come from free lists (sockcffi._buffers).
 _SMALL = _buffers.SMALL
 _CHARS = ffi.typeof("char[]")
-_pool_pop = _buffers.small_pool.pop
-_pool_push = _buffers.small_pool.append
+_pool_pop, _pool_push = _buffers.small_pool.pop, _buffers.small_pool.append
 _take_buffer = _buffers.take_buffer
 _give_back = _buffers.give_back
-# The default flags argument: ``flags is _NO_FLAGS`` holds for a plain 0
-# only (never for an int subclass), so the common call skips conversion.
-_NO_FLAGS = 0
 _new_storage = _addresses.new_storage
 _from_sockaddr = _addresses.from_sockaddr
 _to_sockaddr = _addresses.to_sockaddr
-# recvfrom()'s sender addresses: reusable names and a decode cache (see
+# recvfrom()'s sender addresses: reusable names (sockcffi._buffers; the
+# short path pops and pushes the list inline) and a decode cache (see
 # sockcffi.addresses); a call that raises just drops its name.
-_names_pop = _addresses.free_names.pop
-_names_push = _addresses.free_names.append
-_new_name = _addresses.new_name
+_names_pop, _names_push = _buffers.name_pool.pop, _buffers.name_pool.append
 _decode_cached = _addresses.decode_cached
 _STORAGE_SIZE = ffi.sizeof("struct sockaddr_storage")
 
@@ -149,15 +144,11 @@ def close(fd):
     _close_fd(socket_fd(fd))
 
 
-def _closed_error():
-    return OSError(EBADF, os.strerror(EBADF))
-
-
-def _query_int_option(fd, option):
-    value = _c_getsockopt_int(fd, _SOL_SOCKET, option)
-    if value == _OPT_FAILED:
-        raise from_errno()
-    return value
+def _accept4(fd, storage, size):
+    # The address length is preset on every attempt (an interrupted one
+    # may have left it changed).
+    size[0] = _STORAGE_SIZE
+    return lib.accept4(fd, storage, size, _SOCK_CLOEXEC)
 
 
 # --- the C-level socket ------------------------------------------------------
@@ -206,7 +197,7 @@ class SocketType(MessageCalls, OptionCalls):
                 family = ffi.cast("struct sockaddr *", storage).sa_family
             if family == -1:
                 if _SO_DOMAIN is not None:
-                    family = _query_int_option(fd, _SO_DOMAIN)
+                    family = _int_option(fd, _SOL_SOCKET, _SO_DOMAIN)
                 else:
                     storage, size = _new_storage()
                     if lib.getsockname(fd, storage, size) < 0:
@@ -214,9 +205,9 @@ class SocketType(MessageCalls, OptionCalls):
                     family = ffi.cast("struct sockaddr *",
                                       storage).sa_family
             if type == -1:
-                type = _query_int_option(fd, _SO_TYPE)
+                type = _int_option(fd, _SOL_SOCKET, _SO_TYPE)
             if proto == -1:
-                proto = (_query_int_option(fd, _SO_PROTOCOL)
+                proto = (_int_option(fd, _SOL_SOCKET, _SO_PROTOCOL)
                          if _SO_PROTOCOL is not None else 0)
             owned = False
         self._family = family
@@ -259,25 +250,10 @@ class SocketType(MessageCalls, OptionCalls):
 
     # -- attributes --
 
-    @property
-    def family(self):
-        """the socket family"""
-        return self._family
-
-    @property
-    def type(self):
-        """the socket type"""
-        return self._type
-
-    @property
-    def proto(self):
-        """the socket protocol"""
-        return self._proto
-
-    @property
-    def timeout(self):
-        """the socket timeout"""
-        return self._timeout
+    family = property(_attrgetter("_family"), doc="the socket family")
+    type = property(_attrgetter("_type"), doc="the socket type")
+    proto = property(_attrgetter("_proto"), doc="the socket protocol")
+    timeout = property(_attrgetter("_timeout"), doc="the socket timeout")
 
     def fileno(self):
         """fileno() -> integer
@@ -413,18 +389,7 @@ class SocketType(MessageCalls, OptionCalls):
         peer address.  socket.accept() wraps the descriptor.
         """
         storage, size = _new_storage()
-        if self._timeout:
-            fd = self._call_timed(READ, lib.accept4, storage, size,
-                                  _SOCK_CLOEXEC)
-        else:
-            while True:
-                fd = lib.accept4(self._fd, storage, size, _SOCK_CLOEXEC)
-                if fd >= 0:
-                    break
-                err = ffi.errno
-                if err != EINTR:
-                    raise from_errno(err)
-                size[0] = _STORAGE_SIZE
+        fd = _seam.call(self, READ, _accept4, storage, size)
         try:
             address = _from_sockaddr(storage, size[0], self._proto)
         except BaseException:
@@ -440,7 +405,7 @@ class SocketType(MessageCalls, OptionCalls):
         """
         ptr, length = _addresses.to_sockaddr(self._family, self._proto,
                                              address, "connect")
-        self._connect(ptr, length, True)
+        _seam.connect(self, ptr, length, True)
 
     def connect_ex(self, address):
         """connect_ex(address) -> errno
@@ -450,86 +415,27 @@ class SocketType(MessageCalls, OptionCalls):
         """
         ptr, length = _addresses.to_sockaddr(self._family, self._proto,
                                              address, "connect_ex")
-        return self._connect(ptr, length, False)
+        return _seam.connect(self, ptr, length, False)
 
-    def _connect(self, sa, length, raising):
-        fd = self._fd
-        if lib.connect(fd, sa, length) == 0:
-            return 0
-        err = ffi.errno
-        timeout = self._timeout
-        if err == EINTR:
-            # The connection goes on in the background: wait for it unless
-            # the socket is non-blocking.
-            waiting = timeout != 0.0
-        else:
-            waiting = bool(timeout) and err == EINPROGRESS
-        if not waiting:
-            if raising:
-                raise from_errno(err)
-            return err
-        deadline = None if timeout is None else monotonic() + timeout
-        while True:
-            try:
-                wait(fd, CONNECT, deadline)
-                fd = self._fd
-                if fd < 0:
-                    raise _closed_error()
-            except _timeout_error:
-                if raising:
-                    raise
-                return EWOULDBLOCK
-            except OSError as e:
-                if raising:
-                    raise
-                return e.errno
-            err = _c_getsockopt_int(fd, _SOL_SOCKET, _SO_ERROR)
-            if err == _OPT_FAILED:
-                err = ffi.errno
-            if err == 0 or err == EISCONN:
-                return 0
-            if err == EINTR or (timeout and (err == EAGAIN
-                                             or err == EWOULDBLOCK)):
-                continue
-            if raising:
-                raise from_errno(err)
-            return err
+    # -- the call seam (sockcffi.waiting), as methods for the hot paths --
 
-    # -- the shared slow paths --
+    _call_timed = _seam.call_timed
+    _call_until = _seam.call_until
+    _retry = _seam.retry
+    _first_try_failed = _seam.first_try_failed
 
-    def _call_timed(self, events, function, *args):
-        """``function(fd, *args)`` in timeout mode: wait for ``events``
-        before each attempt, within one deadline for the whole call.  The
-        descriptor is read again after every wait.  A buffer the call reads
-        is exported inside ``function``, after the wait (stable_buffer)."""
-        return self._call_until(monotonic() + self._timeout, events,
-                                function, *args)
-
-    def _call_until(self, deadline, events, function, *args):
-        """:meth:`_call_timed` with the deadline of a longer call."""
-        while True:
-            wait(self._fd, events, deadline)
-            fd = self._fd
-            if fd < 0:
-                raise _closed_error()
-            result = function(fd, *args)
-            if result >= 0:
-                return result
-            err = ffi.errno
-            if err != EINTR and err != EAGAIN and err != EWOULDBLOCK:
-                raise from_errno(err)
-
-    def _retry(self, function, *args):
-        """The failure path of a flat (not timeout-mode) call, entered when
-        ``function(fd, *args)`` returned -1: retry on EINTR (PEP 475; a
-        signal handler's exception propagates from here), else raise."""
-        while True:
-            err = ffi.errno
-            if err != EINTR:
-                raise from_errno(err)
-            result = function(self._fd, *args)
-            if result >= 0:
-                return result
+    def _recv_into_until(self, view, deadline):
+        """recv_into(view) in timeout mode within ``deadline`` (the deadline
+        of a longer call: sockcffi.tls's read): a first attempt before any
+        wait, then the seam.  ``view`` is the caller's own writable
+        memoryview; its C view is taken at each call."""
+        nbytes = len(view)
+        n = _recv_into_view(self._fd, view, nbytes, 0)
+        if n < 0:
+            self._first_try_failed()
+            n = self._call_until(deadline, READ, _recv_into_view, view,
+                                 nbytes, 0)
+        return n
 
     # -- receiving --
 
@@ -542,19 +448,29 @@ class SocketType(MessageCalls, OptionCalls):
         # The common call -- no flags, a plain int -- takes the short way:
         # nothing to convert, no MSG_TRUNC to fear, and the size checked
         # against the pooled buffer in C (sockcffi_recv_small: -2 and no
-        # system call for any size but 1.._SMALL).
+        # system call for any size but 1.._SMALL).  In timeout mode too the
+        # first attempt comes before any wait (_first_try_failed): data
+        # already there costs one system call, not a poll() and a recv().
         if flags is _NO_FLAGS and bufsize.__class__ is int:
             try:
                 buf = _pool_pop()
             except IndexError:
                 buf = _new_raw(_CHARS, _SMALL)
-            if self._timeout:
-                n = (self._call_timed(READ, _c_recv, buf, bufsize, 0)
-                     if 0 < bufsize <= _SMALL else _NOT_SMALL)
-            else:
+            try:
                 n = _c_recv_small(self._fd, buf, bufsize)
                 if n == -1:
-                    n = self._retry(_c_recv_small, buf, bufsize)
+                    if self._timeout:
+                        self._first_try_failed()
+                        n = self._call_timed(READ, _c_recv_small, buf,
+                                             bufsize)
+                    else:
+                        n = self._retry(_c_recv_small, buf, bufsize)
+            except BaseException:
+                # The buffer goes back on errors too (no view of it is
+                # left): a dropped one costs a fresh 64 KiB allocation on
+                # the next call, ten times an EAGAIN's cost on PyPy.
+                _pool_push(buf)
+                raise
             if n >= 0:
                 # Without MSG_TRUNC recv() returns at most bufsize bytes.
                 data = _unpack(buf, n)
@@ -598,8 +514,14 @@ class SocketType(MessageCalls, OptionCalls):
                                    "buffer too small for requested bytes")
             if not nbytes:
                 return 0
-            return self._call_timed(READ, _recv_into_view, buffer, nbytes,
-                                    flags)
+            # A first attempt before any wait, as in recv(); its view too
+            # is taken at the call.
+            n = _recv_into_view(self._fd, buffer, nbytes, flags)
+            if n < 0:
+                self._first_try_failed()
+                n = self._call_timed(READ, _recv_into_view, buffer, nbytes,
+                                     flags)
+            return n
         view = writable_buffer(buffer)
         try:
             nbytes = _into_length(view, nbytes, "recv_into",
@@ -631,16 +553,23 @@ class SocketType(MessageCalls, OptionCalls):
             try:
                 name = _names_pop()
             except IndexError:
-                name = _new_name()
-            n = _c_recvfrom_small(self._fd, buf, bufsize, name[0], name[1])
+                name = _buffers.AddressName()
+            storage = name.storage
+            length = name.length
+            n = _c_recvfrom_small(self._fd, buf, bufsize, storage, length)
             if n == -1:
-                n = self._retry(_c_recvfrom_small, buf, bufsize, name[0],
-                                name[1])
+                try:
+                    n = self._retry(_c_recvfrom_small, buf, bufsize, storage,
+                                    length)
+                except BaseException:
+                    _pool_push(buf)     # as in recv()
+                    _names_push(name)
+                    raise
             if n >= 0:
                 data = _unpack(buf, n)
                 _pool_push(buf)
-                address = _decode_cached(name[0], name[1][0], self._proto,
-                                         name[2])
+                address = _decode_cached(storage, length[0], self._proto,
+                                         name.key)
                 _names_push(name)
                 return data, address
             _pool_push(buf)
@@ -648,30 +577,25 @@ class SocketType(MessageCalls, OptionCalls):
         return self._recvfrom(bufsize, flags)
 
     def _recvfrom(self, bufsize, flags):
-        if bufsize.__class__ is not int:
-            bufsize = exact_int(bufsize)
-        if flags.__class__ is not int:
-            flags = c_int(flags)
+        if bufsize.__class__ is not int or flags.__class__ is not int:
+            bufsize, flags = exact_int(bufsize), c_int(flags)
         buf, pool = _take_buffer(bufsize, flags,
                                  "negative buffersize in recvfrom")
-        try:
-            name = _names_pop()
-        except IndexError:
-            name = _new_name()
-        size = name[1]
+        name = _buffers.take_name()
+        storage, size = name.storage, name.length
         size[0] = _STORAGE_SIZE
         if self._timeout:
             n = self._call_timed(READ, _c_recvfrom, buf, bufsize, flags,
-                                 name[0], size)
+                                 storage, size)
         else:
-            n = _c_recvfrom(self._fd, buf, bufsize, flags, name[0], size)
+            n = _c_recvfrom(self._fd, buf, bufsize, flags, storage, size)
             if n < 0:
-                n = self._retry(_c_recvfrom, buf, bufsize, flags, name[0],
+                n = self._retry(_c_recvfrom, buf, bufsize, flags, storage,
                                 size)
         data = _unpack(buf, n if n <= bufsize else bufsize)
         _give_back(buf, pool)
-        address = _decode_cached(name[0], size[0], self._proto, name[2])
-        _names_push(name)
+        address = _decode_cached(storage, size[0], self._proto, name.key)
+        _buffers.give_name(name)
         return data, address
 
     def recvfrom_into(self, buffer, nbytes=0, flags=0):
@@ -686,29 +610,26 @@ class SocketType(MessageCalls, OptionCalls):
             nbytes, flags = _into_arguments(buffer, nbytes, flags)
         if self._timeout:
             nbytes = _into_checked(buffer, nbytes, "recvfrom_into", too_big)
-        try:
-            name = _names_pop()
-        except IndexError:
-            name = _new_name()
-        size = name[1]
+        name = _buffers.take_name()
+        storage, size = name.storage, name.length
         size[0] = _STORAGE_SIZE
         if self._timeout:
             n = self._call_timed(READ, _recvfrom_into_view, buffer, nbytes,
-                                 flags, name[0], size)
+                                 flags, storage, size)
         else:
             view = writable_buffer(buffer)
             try:
                 nbytes = _into_length(view, nbytes, "recvfrom_into",
                                            too_big)
-                n = _c_recvfrom(self._fd, view, nbytes, flags, name[0],
+                n = _c_recvfrom(self._fd, view, nbytes, flags, storage,
                                 size)
                 if n < 0:
                     n = self._retry(_c_recvfrom, view, nbytes, flags,
-                                    name[0], size)
+                                    storage, size)
             finally:
                 release(view)
-        address = _decode_cached(name[0], size[0], self._proto, name[2])
-        _names_push(name)
+        address = _decode_cached(storage, size[0], self._proto, name.key)
+        _buffers.give_name(name)
         return n, address
 
     # -- sending --
@@ -719,12 +640,15 @@ class SocketType(MessageCalls, OptionCalls):
         Send (part of) ``data``; the number of bytes sent.
         """
         # The usual call -- exact bytes (its len() is its buffer's), no
-        # flags -- takes the short way.
+        # flags -- takes the short way, in timeout mode with a first
+        # attempt before any wait, as in recv().
         if data.__class__ is bytes and flags is _NO_FLAGS:
-            if self._timeout:
-                return self._call_timed(WRITE, _c_send, data, len(data), 0)
             sent = _c_send(self._fd, data, len(data), 0)
             if sent < 0:
+                if self._timeout:
+                    self._first_try_failed()
+                    return self._call_timed(WRITE, _c_send, data, len(data),
+                                            0)
                 return self._retry(_c_send, data, len(data), 0)
             return sent
         return self._send(data, flags)
@@ -741,9 +665,14 @@ class SocketType(MessageCalls, OptionCalls):
                 return self._retry(_c_send, data, len(data), flags)
             return sent
         if self._timeout:
-            # The view is taken after the wait (_send_view).
-            return self._call_timed(WRITE, _send_view, stable_buffer(data),
-                                    flags)
+            # A first attempt before any wait, as in send(); each view is
+            # taken at its call, after the wait for a retry (_send_view).
+            data = stable_buffer(data)
+            sent = _send_view(self._fd, data, flags)
+            if sent < 0:
+                self._first_try_failed()
+                sent = self._call_timed(WRITE, _send_view, data, flags)
+            return sent
         view = stable_view(data)
         try:
             sent = _c_send(self._fd, view, len(view), flags)
@@ -762,18 +691,22 @@ class SocketType(MessageCalls, OptionCalls):
         """
         if flags.__class__ is not int:
             flags = c_int(flags)
-        if data.__class__ is bytes and not self._timeout:
-            # Fast path: exact bytes go to send() as they are; a view is
-            # only made if the first send() is partial.
+        done = 0
+        if data.__class__ is bytes:
+            # Fast path: exact bytes go to send() as they are, in timeout
+            # mode too before any wait (_first_try_failed); a view is only
+            # made if the first send() is partial.
             total = len(data)
             sent = _c_send(self._fd, data, total, flags)
             if sent < 0:
-                sent = self._retry(_c_send, data, total, flags)
+                if self._timeout:
+                    self._first_try_failed()
+                    sent = 0
+                else:
+                    sent = self._retry(_c_send, data, total, flags)
             if sent >= total:
                 return None
             done = sent
-        else:
-            done = 0
         data = stable_buffer(data)
         if self._timeout:
             # Timeout mode waits between chunks: each chunk's view is taken
@@ -786,27 +719,9 @@ class SocketType(MessageCalls, OptionCalls):
             return None
         view = readable_buffer(data)
         try:
-            self._send_rest(view, done, flags)
+            _seam.send_all(self, _c_send, view, done, flags)
         finally:
             release(view)
-
-    def _send_rest(self, view, done, flags):
-        """The rest of a blocking or non-blocking sendall(): no wait but
-        the kernel's inside send()."""
-        total = len(view)
-        while done < total:
-            # Read again on every round: after a partial send or an EINTR
-            # the socket may have been closed by another thread.
-            fd = self._fd
-            if fd < 0:
-                raise _closed_error()
-            sent = _c_send(fd, view + done, total - done, flags)
-            if sent >= 0:
-                done += sent
-                continue
-            err = ffi.errno
-            if err != EINTR:
-                raise from_errno(err)
 
     def sendto(self, data, *args):
         """sendto(data[, flags], address) -> count

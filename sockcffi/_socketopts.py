@@ -24,6 +24,16 @@ _ULL_SIZE = ffi.sizeof("unsigned long long")
 _NO_BUFLEN = 0
 
 
+def int_option(fd, level, option):
+    """An int option of ``fd`` (one C call, no allocation); OSError when
+    getsockopt() fails.  The socket's getsockopt() makes the same call
+    inline for its usual arguments."""
+    value = _c_getsockopt_int(fd, level, option)
+    if value == _OPT_FAILED:
+        raise from_errno()
+    return value
+
+
 class OptionCalls:
     """The socket option calls of the socket object."""
 
@@ -56,11 +66,8 @@ class OptionCalls:
                 if lib.getsockopt(self._fd, level, option, value, size) < 0:
                     raise from_errno()
                 return value[0]
-            # One C call, no allocation; cffi range-checks level/option.
-            value = _c_getsockopt_int(self._fd, level, option)
-            if value == _OPT_FAILED:
-                raise from_errno()
-            return value
+            # cffi range-checks level/option.
+            return int_option(self._fd, level, option)
         if buflen < 0 or buflen > 1024:
             raise OSError("getsockopt buflen out of range")
         buf = ffi.new("char[]", buflen)

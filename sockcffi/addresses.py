@@ -56,10 +56,14 @@ def _type_name(obj):
     return type(obj).__name__
 
 
-def _need_tuple(address, caller, fam_name):
+def _need_tuple(address, caller, fam_name, shortest, longest, shape):
+    """Check that ``address`` is a tuple of ``shortest`` to ``longest``
+    items, with the stdlib's messages (``shape`` names the items)."""
     if not isinstance(address, tuple):
         raise TypeError("%s(): %s address must be tuple, not %s"
                         % (caller, fam_name, _type_name(address)))
+    if not shortest <= len(address) <= longest:
+        raise TypeError("%s address must be %s" % (fam_name, shape))
 
 
 # --- the families -----------------------------------------------------------
@@ -76,6 +80,9 @@ class _Family(object):
     ctype = None         # "struct sockaddr_in *"
     feature = None       # binding module that must be compiled in
     decodes = True       # False: from_sockaddr gives the generic form
+    # (shortest, longest, what the items are): an address that must be a
+    # tuple, checked before encode() (to_sockaddr).
+    items = None
 
     def encode(self, address, proto, caller):
         raise NotImplementedError
@@ -84,7 +91,21 @@ class _Family(object):
         raise NotImplementedError
 
 
-def _register(cls):
+def _register(name, ctype=None, feature=None):
+    """The class decorator of a family: its name ("AF_INET"), C struct
+    pointer type and binding module; registered where this build has
+    it."""
+    def register(cls):
+        cls.name = name
+        if ctype is not None:
+            cls.ctype = ctype
+        if feature is not None:
+            cls.feature = feature
+        return _registered(cls)
+    return register
+
+
+def _registered(cls):
     family = _const(cls.name)
     if family is None or (cls.feature and cls.feature not in FEATURES):
         return cls
@@ -103,9 +124,7 @@ def _inet_args(address, caller):
         port = exact_int(port)
         _port_check(port, caller)
         return host, port
-    _need_tuple(address, caller, "AF_INET")
-    if len(address) != 2:
-        raise TypeError("AF_INET address must be a pair (host, port)")
+    _need_tuple(address, caller, "AF_INET", 2, 2, "a pair (host, port)")
     host = host_bytes(address[0])
     try:
         port = c_int(address[1])
@@ -138,11 +157,8 @@ def _exact_pair(address):
             and address[1].__class__ is int)
 
 
-@_register
+@_register("AF_INET", "struct sockaddr_in *")
 class _INET(_Family):
-    name = "AF_INET"
-    ctype = "struct sockaddr_in *"
-
     def encode(self, address, proto, caller):
         host, port = _inet_args(address, caller)
         sin = resolve_ip(host, _AF_INET)
@@ -160,17 +176,13 @@ class _INET(_Family):
         return (sockaddr_in_text(sin), ntoh16(sin.sin_port))
 
 
-@_register
+@_register("AF_RDS")
 class _RDS(_INET):
     """RDS sockets use sockaddr_in, like AF_INET."""
-    name = "AF_RDS"
 
 
-@_register
+@_register("AF_INET6", "struct sockaddr_in6 *")
 class _INET6(_Family):
-    name = "AF_INET6"
-    ctype = "struct sockaddr_in6 *"
-
     def _args(self, address, caller):
         if _PYPY:
             pieces = tuple(address)
@@ -185,10 +197,8 @@ class _INET6(_Family):
             if not 0 <= flowinfo <= 0xfffff:
                 raise OverflowError("flowinfo must be 0-1048575.")
             return host, port, flowinfo, scope_id
-        _need_tuple(address, caller, "AF_INET6")
-        if not 2 <= len(address) <= 4:
-            raise TypeError("AF_INET6 address must be a tuple "
-                            "(host, port[, flowinfo[, scopeid]])")
+        _need_tuple(address, caller, "AF_INET6", 2, 4,
+                    "a tuple (host, port[, flowinfo[, scopeid]])")
         host = host_bytes(address[0])
         try:
             port = c_int(address[1])
@@ -216,12 +226,8 @@ class _INET6(_Family):
                 ntoh32(sin6.sin6_flowinfo), sin6.sin6_scope_id)
 
 
-@_register
+@_register("AF_UNIX", "struct sockaddr_un *", feature="un")
 class _UNIX(_Family):
-    name = "AF_UNIX"
-    ctype = "struct sockaddr_un *"
-    feature = "un"
-
     def encode(self, address, proto, caller):
         if isinstance(address, str):
             path = os.fsencode(str.__str__(address))
@@ -286,36 +292,28 @@ class _TwoUints(_Family):
         return (getattr(sa, self.fields[0]), getattr(sa, self.fields[1]))
 
 
-@_register
-class _NETLINK(_TwoUints):
-    name = "AF_NETLINK"
-    ctype = "struct sockaddr_nl *"
-    feature = "netlink"
-    family_field = "nl_family"
-    fields = ("nl_pid", "nl_groups")
-    pair = "AF_NETLINK address must be a pair (pid, groups)"
+def _pair_family(name, ctype, feature, family_field, fields, pair=None):
+    """Register a family whose address is a pair of C unsigned ints:
+    ``fields`` name the struct members in tuple order; ``pair`` is the
+    message for a tuple of another length (None: the stdlib's
+    getsockaddrarg wording, whose type message names no caller)."""
+    attributes = {"family_field": family_field, "fields": fields}
+    if pair is None:
+        attributes.update(pair="getsockaddrarg() takes exactly 2 arguments",
+                          prefix_caller=False)
+    else:
+        attributes["pair"] = pair
+    cls = type("_" + name[3:], (_TwoUints,), attributes)
+    _register(name, ctype, feature)(cls)
 
 
-@_register
-class _VSOCK(_TwoUints):
-    name = "AF_VSOCK"
-    ctype = "struct sockaddr_vm *"
-    feature = "vsock"
-    family_field = "svm_family"
-    fields = ("svm_cid", "svm_port")
-    pair = "getsockaddrarg() takes exactly 2 arguments"
-    prefix_caller = False
-
-
-@_register
-class _QIPCRTR(_TwoUints):
-    name = "AF_QIPCRTR"
-    ctype = "struct sockaddr_qrtr *"
-    feature = "qrtr"
-    family_field = "sq_family"
-    fields = ("sq_node", "sq_port")
-    pair = "getsockaddrarg() takes exactly 2 arguments"
-    prefix_caller = False
+_pair_family("AF_NETLINK", "struct sockaddr_nl *", "netlink", "nl_family",
+             ("nl_pid", "nl_groups"),
+             "AF_NETLINK address must be a pair (pid, groups)")
+_pair_family("AF_VSOCK", "struct sockaddr_vm *", "vsock", "svm_family",
+             ("svm_cid", "svm_port"))
+_pair_family("AF_QIPCRTR", "struct sockaddr_qrtr *", "qrtr", "sq_family",
+             ("sq_node", "sq_port"))
 
 
 def _ifindex(name):
@@ -340,17 +338,11 @@ def _ifname(index):
 _IF_NAMESIZE = _const("IF_NAMESIZE", 16)
 
 
-@_register
+@_register("AF_PACKET", "struct sockaddr_ll *", feature="packet")
 class _PACKET(_Family):
-    name = "AF_PACKET"
-    ctype = "struct sockaddr_ll *"
-    feature = "packet"
+    items = (2, 5, "a tuple of two to five elements")
 
     def encode(self, address, proto, caller):
-        _need_tuple(address, caller, "AF_PACKET")
-        msg = "AF_PACKET address must be a tuple of two to five elements"
-        if not 2 <= len(address) <= 5:
-            raise TypeError(msg)
         ifname = address[0]
         if not isinstance(ifname, str):
             raise TypeError("%s() argument 1 must be str, not %s"
@@ -396,17 +388,11 @@ class _PACKET(_Family):
                 ffi.unpack(ffi.cast("char *", sll.sll_addr), halen))
 
 
-@_register
+@_register("AF_TIPC", "struct sockaddr_tipc *", feature="tipc")
 class _TIPC(_Family):
-    name = "AF_TIPC"
-    ctype = "struct sockaddr_tipc *"
-    feature = "tipc"
+    items = (4, 5, "a tuple (addr_type, v1, v2, v3[, scope])")
 
     def encode(self, address, proto, caller):
-        _need_tuple(address, caller, "AF_TIPC")
-        if not 4 <= len(address) <= 5:
-            raise TypeError("AF_TIPC address must be a tuple "
-                            "(addr_type, v1, v2, v3[, scope])")
         atype, v1, v2, v3 = [c_uint_masked(v) for v in address[:4]]
         scope = (c_uint_masked(address[4]) if len(address) > 4
                  else lib.TIPC_CLUSTER_SCOPE)
@@ -435,12 +421,8 @@ class _TIPC(_Family):
         return (atype, v1, v2, v3, sa.scope & 0xffffffff)
 
 
-@_register
+@_register("AF_CAN", "struct sockaddr_can *", feature="can")
 class _CAN(_Family):
-    name = "AF_CAN"
-    ctype = "struct sockaddr_can *"
-    feature = "can"
-
     def _interface_index(self, name):
         name = fs_path(name)
         if b"\0" in name:
@@ -454,10 +436,8 @@ class _CAN(_Family):
     def encode(self, address, proto, caller):
         isotp, j1939 = _const("CAN_ISOTP"), _const("CAN_J1939")
         if proto in (_const("CAN_RAW"), _const("CAN_BCM")):
-            _need_tuple(address, caller, "AF_CAN")
-            if len(address) != 1:
-                raise TypeError("AF_CAN address must be a tuple "
-                                "(interface, )")
+            _need_tuple(address, caller, "AF_CAN", 1, 1,
+                        "a tuple (interface, )")
             extra = ()
         elif proto == isotp and isotp is not None:
             if not isinstance(address, tuple) or len(address) != 3:
@@ -498,18 +478,12 @@ class _CAN(_Family):
         return (ifname,)
 
 
-@_register
+@_register("AF_ALG", "struct sockaddr_alg *", feature="alg")
 class _ALG(_Family):
-    name = "AF_ALG"
-    ctype = "struct sockaddr_alg *"
-    feature = "alg"
     decodes = False      # the stdlib has no AF_ALG decoder: generic form
+    items = (2, 4, "a tuple (type, name[, feat[, mask]])")
 
     def encode(self, address, proto, caller):
-        _need_tuple(address, caller, "AF_ALG")
-        if not 2 <= len(address) <= 4:
-            raise TypeError("AF_ALG address must be a tuple "
-                            "(type, name[, feat[, mask]])")
         type_ = c_text(address[0], "getsockaddrarg", 1)
         name = c_text(address[1], "getsockaddrarg", 2)
         feat = c_uint_masked(address[2], 0xffff) if len(address) > 2 else 0
@@ -554,12 +528,9 @@ def _bdaddr_text(bdaddr):
                                               b[0])
 
 
-@_register
+# The struct: sockaddr_l2, the largest; each proto has its own.
+@_register("AF_BLUETOOTH", "struct sockaddr_l2 *", feature="bluetooth")
 class _BLUETOOTH(_Family):
-    name = "AF_BLUETOOTH"
-    ctype = "struct sockaddr_l2 *"     # the largest; each proto has its own
-    feature = "bluetooth"
-
     def __init__(self):
         l2cap, hci = _const("BTPROTO_L2CAP"), _const("BTPROTO_HCI")
         rfcomm, sco = _const("BTPROTO_RFCOMM"), _const("BTPROTO_SCO")
@@ -679,6 +650,8 @@ def to_sockaddr(family, proto, address, caller):
     conv = _FAMILIES.get(family)
     if conv is None:
         raise OSError("%s(): bad family" % caller)
+    if conv.items is not None:
+        _need_tuple(address, caller, conv.name, *conv.items)
     return conv.encode(address, proto, caller)
 
 
@@ -711,26 +684,16 @@ def generic_decode(ptr, length):
 
 # --- receiving addresses (recvfrom's hot path) -------------------------------
 #
-# A "name" is a reusable place for the kernel to write a sender's address:
-# ``(struct sockaddr_storage *, socklen_t *, uint64_t *)``, the last a view
-# of the storage's first 8 bytes -- family, port and address for AF_INET --
-# as one integer.  Names come from a free list (list.pop/append are atomic:
-# one call in one thread uses a name at a time), and decoded AF_INET
-# addresses are kept by that integer (decode_cached, which recvmmsg uses
-# too), so a server hearing from the same peers again and again neither
-# allocates nor formats per datagram.
+# Decoded AF_INET addresses are kept by the first 8 bytes of their sockaddr
+# -- family, port and address -- read as one integer (the key of a
+# sockcffi._buffers.AddressName, which recvfrom() and recvmmsg() reuse), so
+# a server hearing from the same peers again and again neither allocates
+# nor formats per datagram.
 
-free_names = []
 _DECODED_INET = {}
 _DECODED_MAX = 1024
 _SIN_SIZE = ffi.sizeof("struct sockaddr_in")
 _KEY_P = ffi.typeof("uint64_t *")
-
-
-def new_name():
-    """A fresh name (see above); its length is set by the caller."""
-    storage = _raw_new(_STORAGE_P)
-    return (storage, _raw_new(_SOCKLEN_P), ffi.cast(_KEY_P, storage))
 
 
 def decode_cached(ptr, length, proto, key_view=None):

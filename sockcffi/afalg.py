@@ -8,7 +8,7 @@ its C parser takes ``op`` and ``assoclen`` only as true ints and ``iv`` only
 as a contiguous bytes-like object (an explicit None is refused for both,
 although they are optional), and ``flags`` as any C int.
 """
-from ._args import C_INT_MAX, c_int, exact_int
+from ._args import C_INT_MAX, buffer_bytes, c_int, exact_int
 from ._binding import HAVE_AFALG, ffi, lib
 
 AVAILABLE = HAVE_AFALG
@@ -37,18 +37,7 @@ def _int_argument(value, position):
 
 def _iv_data(iv):
     """The ALG_SET_IV data: struct af_alg_iv followed by the IV bytes."""
-    if isinstance(iv, str):
-        raise TypeError("a bytes-like object is required, not 'str'")
-    try:
-        view = memoryview(iv)
-    except TypeError:
-        raise TypeError("a bytes-like object is required, not '%s'"
-                        % type(iv).__name__) from None
-    with view:
-        if not view.c_contiguous:
-            raise BufferError("memoryview: underlying buffer is not "
-                              "C-contiguous")
-        data = view.tobytes()
+    data = buffer_bytes(iv)
     block = ffi.new("char[]", _IV_OFFSET + len(data))
     header = ffi.cast("struct af_alg_iv *", block)
     header.ivlen = len(data)

@@ -45,6 +45,8 @@ _LONGS = ffi.typeof("long long[]")
 _new_raw = _buffers.new_raw
 _unpack = ffi.unpack
 _cmsg_walk = lib.sockcffi_cmsg_walk
+# Values per item in a walk's results (gen/bindings/socket.py).
+_PER_ITEM = lib.SOCKCFFI_INFO_PER_ITEM
 _cmsg_put = lib.sockcffi_cmsg_put
 _NULL = ffi.NULL
 _MSG_CONTROL = _buffers.MSG_CONTROL
@@ -205,12 +207,13 @@ def _walk(control, controllen):
     """The control messages in ``controllen`` bytes at ``control``: a flat
     list, whether an item was truncated or a header malformed first (the
     walk stops there; a truncated item's length is what the buffer holds),
-    then four values per item (level, type, data offset, data length)."""
+    then _PER_ITEM values per item (level, type, data offset, data
+    length)."""
     # Every item takes at least CMSG_LEN(0) bytes.
     limit = controllen // _HDR_LEN + 1
-    out = _new_raw(_LONGS, 1 + 4 * limit)
+    out = _new_raw(_LONGS, 1 + _PER_ITEM * limit)
     count = _cmsg_walk(control, controllen, out, limit)
-    return _unpack(out, 1 + 4 * count)
+    return _unpack(out, 1 + _PER_ITEM * count)
 
 
 def received_items(walk, first, count, raw):
@@ -219,7 +222,7 @@ def received_items(walk, first, count, raw):
     length each; see :func:`_walk`), their data sliced out of ``raw``, the
     control bytes received."""
     return [(walk[i], walk[i + 1], raw[walk[i + 2]:walk[i + 2] + walk[i + 3]])
-            for i in range(first, first + 4 * count, 4)]
+            for i in range(first, first + _PER_ITEM * count, _PER_ITEM)]
 
 
 def parse_control(control, controllen):

@@ -25,7 +25,7 @@ received are copied out (the C results loop packs them first).  What is
 sent is copied into bytes before anything is exported (the messages are
 converted first, the caller's code included), so no view of a caller's
 buffer is ever held across the caller's code or a wait.  The system calls
-go through the socket object's call seam (``_call_timed``/``_retry``).
+go through the call seam (sockcffi.waiting).
 """
 from ._args import (buffer_bytes, export_readable, readable_buffer,
                     release, release_all)
@@ -40,6 +40,7 @@ from ._socketobject import SocketType
 from .ancillary import (MALFORMED, build_control, close_received_fds,
                         parse_control)
 from .waiting import READ, WRITE
+from .waiting import call as _seam_call
 
 __all__ = ["recvmmsg", "sendmmsg"]
 
@@ -81,23 +82,15 @@ class _Foreign:
     def _timeout(self):
         return self._sock.gettimeout()
 
-    _call_timed = SocketType._call_timed
-    _call_until = SocketType._call_until
-    _retry = SocketType._retry
-
 
 def _call(sock, events, function, m, n, flags):
-    """``function(fd, m, n, flags)`` through the socket object's call seam:
-    its timeout rules, the EINTR retry (PEP 475) and the descriptor read
-    again after every wait or interruption."""
+    """``function(fd, m, n, flags)`` through the call seam
+    (sockcffi.waiting.call): the socket's timeout rules, the EINTR retry
+    (PEP 475) and the descriptor read again after every wait or
+    interruption."""
     if not isinstance(sock, SocketType):
         sock = _Foreign(sock)
-    if sock._timeout:
-        return sock._call_timed(events, function, m, n, flags)
-    result = function(sock._fd, m, n, flags)
-    if result < 0:
-        result = sock._retry(function, m, n, flags)
-    return result
+    return _seam_call(sock, events, function, m, n, flags)
 
 
 # --- receiving ---------------------------------------------------------------

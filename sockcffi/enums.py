@@ -15,6 +15,7 @@ from enum import IntEnum, IntFlag
 
 from . import constants
 from ._args import PLAIN_INT_CLASSES
+from ._enumtable import ENUMS
 
 try:
     import _socket as _stdlib_socket
@@ -25,12 +26,8 @@ except ImportError:
 _SYNONYMS = frozenset({"AF_FILE", "AF_LOCAL", "AF_ROUTE", "MSG_TRYHARD"})
 
 # (enum name, base, prefix, anchor whose defining header selects members)
-_SPECS = (
-    ("AddressFamily", IntEnum, "AF_", "AF_INET"),
-    ("SocketKind", IntEnum, "SOCK_", "SOCK_STREAM"),
-    ("MsgFlag", IntFlag, "MSG_", "MSG_PEEK"),
-    ("AddressInfo", IntFlag, "AI_", "AI_PASSIVE"),
-)
+_SPECS = [(name, {"IntEnum": IntEnum, "IntFlag": IntFlag}[base], prefix,
+           anchor) for name, base, prefix, anchor in ENUMS]
 
 
 def _stdlib_members():

@@ -11,6 +11,7 @@ Errors follow the running interpreter's stdlib; where CPython and PyPy differ
 import sys
 
 from ._args import PLAIN_INT_CLASSES, buffer_bytes, c_int, c_text, exact_int
+from ._buffers import PACKED6 as _PACKED6, packed6_pool as _packed6_pool
 from ._buffers import new_raw as _new
 from ._binding import ffi, lib
 from .errors import from_errno
@@ -24,13 +25,10 @@ _PYPY = sys.implementation.name == "pypy"
 _unpack = ffi.unpack
 _c_pton4 = lib.sockcffi_pton4
 _c_pton6 = lib.sockcffi_pton6
-# inet_pton(AF_INET6)'s output buffers, reused (list.pop/append are
-# atomic: a buffer serves one call in one thread at a time; a call that
-# fails just drops its buffer).
-_PACKED6 = ffi.typeof("char[16]")
-_packed_pool = []
-_packed_pop = _packed_pool.pop
-_packed_push = _packed_pool.append
+# inet_pton(AF_INET6)'s output buffers, reused (sockcffi._buffers; a call
+# that fails just drops its buffer).
+_packed_pop = _packed6_pool.pop
+_packed_push = _packed6_pool.append
 
 
 # --- byte order --------------------------------------------------------------

@@ -14,6 +14,7 @@ import sys
 
 from . import constants, option_probe
 from ._binding import BUILD_STAMP
+from ._firstuse import package as _package
 from ._version import __version__
 
 SCHEMA = 1
@@ -197,13 +198,6 @@ def _stdlib_constants():
               and not name.startswith(STDLIB_IGNORED_PREFIXES)}
     return {name: int(value) for name, value in values.items()
             if isinstance(value, int) and not isinstance(value, bool)}
-
-
-def _package():
-    """The sockcffi package, whose attributes include non-catalogue names
-    (EAGAIN, EBADF, EWOULDBLOCK from errno)."""
-    import importlib
-    return importlib.import_module(__name__.rpartition(".")[0])
 
 
 def cmd_stdlib(args, out):
@@ -778,10 +772,9 @@ def build_parser():
         "(hex or null), \"errno\" (name or null)}, plus \"sockets\": "
         "{level: {\"socket\", \"reason\"}}.",
         cmd_options, [by_level, as_json])
-    p.add_argument("--probe", action="store_true",
-                   help="getsockopt() each option on a fresh socket (made "
-                        "with the stdlib socket module); typed options "
-                        "decoded")
+    p.add_argument("--probe", action="store_true", help=(
+        "getsockopt() each option on a fresh socket (made with the stdlib "
+        "socket module); typed options decoded"))
     p.add_argument("--types", action="store_true",
                    help="the C type of each option sockcffi.options types")
 

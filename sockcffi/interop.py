@@ -8,17 +8,14 @@ Family, type and protocol are passed explicitly (no system call needed to
 rediscover them), and the timeout, which also encodes blocking mode
 (None blocking, 0.0 non-blocking, > 0 timeout mode), is carried over.
 """
-from errno import EBADF
 import os
+
+from .waiting import closed_error
 
 try:
     import _socket
 except ImportError:                     # pragma: no cover
     _socket = None
-
-
-def _closed_error():
-    return OSError(EBADF, os.strerror(EBADF))
 
 
 def from_stdlib(cls, sock):
@@ -56,7 +53,7 @@ def _adopt(fd, timeout, build):
     the source (detach() first, then build: reading fileno() first and
     detaching after could adopt a number already closed and reused)."""
     if fd < 0:
-        raise _closed_error()
+        raise closed_error()
     try:
         new = build(fd)
     except BaseException:

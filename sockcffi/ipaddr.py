@@ -15,6 +15,7 @@ their helpers, used by the public ``inet_*``/byte-order functions
 """
 import sys
 
+from . import _buffers
 from ._buffers import new_raw as _raw_new
 from ._binding import ffi, lib
 from .errors import from_gai
@@ -77,11 +78,11 @@ def in_addr_text(s_addr):
 
 # Wide-text buffers for sockcffi_ntop6, reused (list.pop/append are atomic:
 # a buffer serves one call in one thread at a time).
-_WIDE = ffi.typeof("wchar_t[%d]" % lib.INET6_ADDRSTRLEN)
-_wide_pool = []
+_WIDE = _buffers.WIDE
+_wide_pool = _buffers.wide_pool
 _wide_pop = _wide_pool.pop
 _wide_push = _wide_pool.append
-_WIDE_KEPT = 8
+_WIDE_KEPT = _buffers.WIDE_KEPT
 _c_ntop6 = lib.sockcffi_ntop6
 _unpack = ffi.unpack
 

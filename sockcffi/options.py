@@ -15,14 +15,14 @@ cffi.  An entry whose level, option or struct this build lacks is dropped.
 descriptor number.  Every copy out of C is bounded by the buffer allocated
 here and by the length the kernel returned.
 """
-from errno import EBADF, EINTR, ERANGE
+from errno import EBADF, ERANGE
 
 from . import records as _records
 from ._args import c_int as _c_int
 from ._args import exact_int as _index
 from ._args import readable_buffer as _readable_buffer
 from ._binding import ffi, lib
-from .errors import from_errno
+from .waiting import call_fd as _call_fd
 
 __all__ = ["get", "set", "ctype", "types", "record_type"]
 
@@ -125,17 +125,16 @@ def _getsockopt(fd, level, option, size, grow=False):
     while True:
         buf = ffi.new("char[]", size)
         length = ffi.new("socklen_t *", size)
-        if lib.getsockopt(fd, level, option, buf, length) < 0:
-            err = ffi.errno
-            if err == EINTR:
-                continue
+        try:
+            _call_fd(lib.getsockopt, fd, level, option, buf, length)
+        except OSError as e:
             wanted = length[0]
             attempts += 1
-            if (grow and err == ERANGE and size < wanted <= _MAX_BUFFER
+            if (grow and e.errno == ERANGE and size < wanted <= _MAX_BUFFER
                     and attempts < 4):
                 size = wanted
                 continue
-            raise from_errno(err)
+            raise
         wanted = length[0]
         if grow and wanted > size:
             attempts += 1
@@ -280,7 +279,4 @@ def set(sock, level, option, value=None, **fields):
 
 
 def _setsockopt(fd, level, option, buf, length):
-    while lib.setsockopt(fd, level, option, buf, length) < 0:
-        err = ffi.errno
-        if err != EINTR:
-            raise from_errno(err)
+    _call_fd(lib.setsockopt, fd, level, option, buf, length)

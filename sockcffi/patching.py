@@ -16,13 +16,11 @@ so that its classes stay the same objects.
 import _imp
 import sys
 
+from ._firstuse import package as _package
+
 __all__ = ["patch", "unpatch"]
 
 _stdlib = None      # the real socket module, once seen or loaded
-
-
-def _package():
-    return sys.modules[__name__.rpartition(".")[0]]
 
 
 def stdlib_socket():

@@ -151,7 +151,7 @@ def _value(ftype, ptr):
 def _decode_struct(cname, ptr, valid):
     cls = struct(cname)
     values = []
-    for name, field in ffi.typeof(cname).fields:
+    for _, field in ffi.typeof(cname).fields:
         end = field.offset + ffi.sizeof(field.type)
         if end > valid:
             values.append(None)

@@ -13,7 +13,7 @@ import sys
 
 from ._args import (buffer_bytes, c_int, c_int_wrapping, c_text, exact_int,
                     fs_path)
-from ._buffers import new_raw as _raw_new
+from . import _buffers
 from ._binding import ffi, lib
 from .addresses import from_sockaddr, to_sockaddr
 from .enums import AddressFamily, SocketKind, intenum_converter
@@ -60,11 +60,13 @@ _c_int = c_int_wrapping if _PYPY else _cpython_int
 _AI_SIZE = ffi.sizeof("struct sockcffi_ai")
 _AI_RECORD = struct.Struct("@%dq" % (_AI_SIZE // ffi.sizeof("long long")))
 assert _AI_RECORD.size == _AI_SIZE
-_AI_RECORDS = 16
-_AI_CANON = 2048
+_addrinfo_pop = _buffers.addrinfo_pool.pop
+_give_addrinfo = _buffers.give_addrinfo
+_AddrinfoArrays = _buffers.AddrinfoArrays
+_take_nameinfo = _buffers.take_nameinfo
+_give_nameinfo = _buffers.give_nameinfo
 _INT_MIN, _INT_MAX = -(1 << 31), (1 << 31) - 1
 _CACHE_MAX = 256
-_free_outs = []
 _host_idna = {}
 _families = {}
 _kinds = {}
@@ -74,18 +76,6 @@ _SIN6_SIZE = ffi.sizeof("struct sockaddr_in6") if _AF_INET6 else 0
 _SS_SIZE = ffi.sizeof("struct sockaddr_storage")
 _audit = sys.audit
 _getaddrinfo_flat = lib.sockcffi_getaddrinfo_flat
-
-
-def _new_out(records, canon_size):
-    """(out struct, its records as a buffer, its addresses as cdata and as
-    a buffer, its names)."""
-    recs = _raw_new("struct sockcffi_ai[]", records)
-    addrs = _raw_new("struct sockaddr_storage[]", records)
-    canon = _raw_new("char[]", canon_size)
-    out = ffi.new("struct sockcffi_ai_out *")
-    out.recs, out.addrs, out.n = recs, addrs, records
-    out.canon, out.canon_size = canon, canon_size
-    return (out, ffi.buffer(recs), addrs, ffi.buffer(addrs), canon)
 
 
 def _remember(cache, key, value):
@@ -210,11 +200,13 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
         else:
             cport = _gai_port(port)
         _audit("socket.getaddrinfo", host, port, cfamily, ctype, cproto)
+    # The pooled arrays (sockcffi._buffers take_addrinfo, inline).
     try:
-        bufs = _free_outs.pop()
+        arrays = _addrinfo_pop()
     except IndexError:
-        bufs = _new_out(_AI_RECORDS, _AI_CANON)
-    out, records, addrs, addr_bytes, canon = bufs
+        arrays = _AddrinfoArrays(_buffers.ADDRINFO_RECORDS,
+                                 _buffers.ADDRINFO_CANON)
+    out = arrays.out
     pooled = True
     count = _getaddrinfo_flat(chost, cport, cfamily, ctype, cproto, cflags,
                               out)
@@ -222,18 +214,18 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
         # read what the call reported before the arrays go back to the pool
         if count == -1:
             error = out.error
-            _free_outs.append(bufs)
+            _give_addrinfo(arrays)
             raise from_gai(error)
         # more results or longer names than the pooled arrays hold
         rest, need, need_canon = out.rest, out.count, out.canon_used
-        _free_outs.append(bufs)
+        _give_addrinfo(arrays)
         pooled = False
         try:
-            bufs = _new_out(need, need_canon)
-            out, records, addrs, addr_bytes, canon = bufs
-            count = lib.sockcffi_addrinfo_flatten(rest, out)
+            arrays = _AddrinfoArrays(need, need_canon)
+            count = lib.sockcffi_addrinfo_flatten(rest, arrays.out)
         finally:
             lib.freeaddrinfo(rest)
+    records = arrays.records
     try:
         result = []
         for i in range(count):
@@ -248,15 +240,15 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
                 # kept by the sockaddr's bytes (but for PyPy's text of an
                 # address with a scope id, which names the interface)
                 start = i * _SS_SIZE
-                key = addr_bytes[start:start + _SIN6_SIZE]
+                key = arrays.addr_bytes[start:start + _SIN6_SIZE]
                 sa = _inet6_addrs.get(key)
                 if sa is None:
-                    sa = from_sockaddr(addrs + i, addrlen, cproto)
+                    sa = from_sockaddr(arrays.addrs + i, addrlen, cproto)
                     if not (_PYPY and sa[3]):
                         _remember(_inet6_addrs, key, sa)
             else:
                 # the hint's protocol, as CPython decodes it
-                sa = from_sockaddr(addrs + i, addrlen, cproto)
+                sa = from_sockaddr(arrays.addrs + i, addrlen, cproto)
             fam = _families.get(ai_family)
             if fam is None:
                 fam = _enum_of(_families, ai_family, AddressFamily)
@@ -266,28 +258,17 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
             result.append((
                 fam, kind, ai_protocol,
                 "" if canon_off < 0 else
-                ffi.unpack(canon + canon_off, canon_len).decode("utf-8"),
+                ffi.unpack(arrays.canon + canon_off,
+                           canon_len).decode("utf-8"),
                 sa))
     finally:
         if pooled:
-            _free_outs.append(bufs)
+            _give_addrinfo(arrays)
     return result
 
 
-# getnameinfo()'s buffers, from a free list like getaddrinfo()'s arrays:
-# (host, service, error code, sockaddr storage, its length).
-_free_names = []
 _NI_MAXHOST, _NI_MAXSERV = lib.NI_MAXHOST, lib.NI_MAXSERV
 _getnameinfo_numeric = lib.sockcffi_getnameinfo_numeric
-
-
-def _name_bufs():
-    try:
-        return _free_names.pop()
-    except IndexError:
-        return (_raw_new("char[]", _NI_MAXHOST),
-                _raw_new("char[]", _NI_MAXSERV), ffi.new("int *"),
-                ffi.new("struct sockaddr_storage *"), ffi.new("socklen_t *"))
 
 
 def _names_of(hbuf, sbuf):
@@ -296,7 +277,7 @@ def _names_of(hbuf, sbuf):
 
 
 def _name_info(sa, salen, flags, bufs):
-    hbuf, sbuf = bufs[0], bufs[1]
+    hbuf, sbuf = bufs.host, bufs.service
     err = lib.getnameinfo(ffi.cast("struct sockaddr *", sa), salen,
                           hbuf, _NI_MAXHOST, sbuf, _NI_MAXSERV, flags)
     if err:
@@ -307,7 +288,7 @@ def _name_info(sa, salen, flags, bufs):
 def _numeric_lookup(host, port_text, bufs):
     """The family of the one address of numeric ``host`` and ``port_text``,
     copied to the storage of ``bufs``."""
-    err, storage, lenp = bufs[2], bufs[3], bufs[4]
+    err, storage, lenp = bufs.error, bufs.storage, bufs.length
     family = lib.sockcffi_numeric_sockaddr(host, port_text, storage, lenp,
                                            err)
     if family == -1:
@@ -334,19 +315,16 @@ def getnameinfo(sockaddr, flags):
     if b"\0" in host:
         raise ValueError("embedded null character")
     port = _c_int(sockaddr[1])
-    try:
-        flowinfo = (exact_int(sockaddr[2]) & 0xffffffff
-                    if len(sockaddr) > 2 else 0)
-        scope_id = (exact_int(sockaddr[3]) & 0xffffffff
-                    if len(sockaddr) > 3 else 0)
-    except TypeError:
-        raise
+    flowinfo = (exact_int(sockaddr[2]) & 0xffffffff
+                if len(sockaddr) > 2 else 0)
+    scope_id = (exact_int(sockaddr[3]) & 0xffffffff
+                if len(sockaddr) > 3 else 0)
     if flowinfo > 0xfffff:
         raise OverflowError("getnameinfo(): flowinfo must be 0-1048575.")
     _audit("socket.getnameinfo", sockaddr)
-    bufs = _name_bufs()
+    bufs = _take_nameinfo()
     try:
-        hbuf, sbuf, err = bufs[0], bufs[1], bufs[2]
+        hbuf, sbuf, err = bufs.host, bufs.service, bufs.error
         rc = _getnameinfo_numeric(
             host, b"%d" % port, len(sockaddr) == 2, flowinfo, scope_id, flags,
             hbuf, _NI_MAXHOST, sbuf, _NI_MAXSERV, err)
@@ -358,7 +336,7 @@ def getnameinfo(sockaddr, flags):
             raise OSError("IPv4 sockaddr must be 2 tuple")
         raise from_gai(err[0])
     finally:
-        _free_names.append(bufs)
+        _give_nameinfo(bufs)
 
 
 def _getnameinfo_pypy(sockaddr, flags):
@@ -373,14 +351,14 @@ def _getnameinfo_pypy(sockaddr, flags):
         # PyPy passes the host to C as it is: the C string ends at the NUL
         host = host[:host.index("\0")]
         sockaddr = (host,) + tuple(sockaddr)[1:]
-    bufs = _name_bufs()
+    bufs = _take_nameinfo()
     try:
         family = _numeric_lookup(str.encode(host, "utf-8"), b"%d" % port,
                                  bufs)
         ptr, length = to_sockaddr(family, 0, sockaddr, "getnameinfo")
         return _name_info(ptr, length, flags, bufs)
     finally:
-        _free_names.append(bufs)
+        _give_nameinfo(bufs)
 
 
 # --- gethostby* --------------------------------------------------------------
@@ -422,7 +400,7 @@ def _str_list(arr):
     return out
 
 
-def _hostent_result(h, family, what):
+def _hostent_result(h, family):
     if h.h_addrtype != family:
         raise OSError(_errno.EAFNOSUPPORT, os.strerror(_errno.EAFNOSUPPORT))
     name = ffi.string(h.h_name).decode("utf-8", "surrogateescape")
@@ -469,7 +447,7 @@ def gethostbyname_ex(hostname):
         name, hent, buf, size, resp, h_err))
     if resp[0] == ffi.NULL:
         raise _lookup_failed(h_err[0], hostname)
-    return _hostent_result(resp[0], _AF_INET, hostname)
+    return _hostent_result(resp[0], _AF_INET)
 
 
 def gethostbyaddr(ip_address):
@@ -491,7 +469,7 @@ def gethostbyaddr(ip_address):
         raw, size, family, hent, buf, bsize, resp, h_err))
     if resp[0] == ffi.NULL:
         raise _lookup_failed(h_err[0], ip_address)
-    return _hostent_result(resp[0], family, ip_address)
+    return _hostent_result(resp[0], family)
 
 
 def gethostname():

@@ -12,10 +12,10 @@ import array
 import builtins
 import io
 import os
-import sys
 from time import monotonic
 
 from ._binding import ffi, lib
+from ._firstuse import package as _package
 from ._socketobject import SocketType, dup
 from .timeouts import getdefaulttimeout
 from ._args import c_int
@@ -87,18 +87,14 @@ class socket(SocketType):
             " [closed]" if closed else "", self.fileno(), self.family,
             self.type, self.proto)
         if not closed:
-            try:
-                laddr = self.getsockname()
-                if laddr:
-                    text += ", laddr=%s" % str(laddr)
-            except (error, AttributeError):
-                pass
-            try:
-                raddr = self.getpeername()
-                if raddr:
-                    text += ", raddr=%s" % str(raddr)
-            except (error, AttributeError):
-                pass
+            for label, address_of in (("laddr", self.getsockname),
+                                       ("raddr", self.getpeername)):
+                try:
+                    address = address_of()
+                    if address:
+                        text += ", %s=%s" % (label, str(address))
+                except (error, AttributeError):
+                    pass
         return text + ">"
 
     @property
@@ -362,11 +358,6 @@ socket.__module__ = "sockcffi"
 
 
 # --- module functions --------------------------------------------------------
-
-def _package():
-    """The sockcffi package (monkeypatched names there are honoured)."""
-    return sys.modules[__name__.rpartition(".")[0]]
-
 
 def socketpair(family=None, type=_SOCK_STREAM, proto=0):
     """socketpair([family[, type[, proto]]]) -> (socket object, socket object)

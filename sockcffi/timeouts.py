@@ -13,6 +13,8 @@ from ._args import exact_int
 __all__ = ["getdefaulttimeout", "setdefaulttimeout"]
 
 _NS_LIMIT = 2 ** 63          # CPython keeps timeouts as int64 nanoseconds
+# The largest whole number of seconds within that range.
+_INT_SECONDS_LIMIT = _NS_LIMIT // 1000000000
 
 
 def parse_timeout(value):
@@ -22,6 +24,10 @@ def parse_timeout(value):
     whole nanosecond as CPython stores it."""
     if value is None:
         return None
+    if value.__class__ is int and 0 <= value <= _INT_SECONDS_LIMIT:
+        # The common call (settimeout(0), settimeout(5)) in one step: an
+        # exact int has no __index__ to run, and its value is its own.
+        return float(value)
     if isinstance(value, float):
         if value != value:
             raise ValueError("Invalid value NaN (not a number)")

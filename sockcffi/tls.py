@@ -99,6 +99,19 @@ def _want_write_error():
     return err
 
 
+def _locked_attribute(name):
+    """A property reading and setting the SSL object's ``name`` under the
+    object's ``_lock``."""
+    def get(self):
+        with self._lock:
+            return getattr(self._sslobj, name)
+
+    def set(self, value):
+        with self._lock:
+            setattr(self._sslobj, name, value)
+    return property(get, set)
+
+
 class SocketTLS:
     """The TLS connection of one sockcffi socket: what ``ssl.SSLSocket``
     holds in ``_sslobj``, made of a memory-BIO SSL object and the socket.
@@ -180,25 +193,8 @@ class SocketTLS:
 
     # Each under _lock, as every use of the SSL object.
 
-    @property
-    def context(self):
-        with self._lock:
-            return self._sslobj.context
-
-    @context.setter
-    def context(self, ctx):
-        with self._lock:
-            self._sslobj.context = ctx
-
-    @property
-    def session(self):
-        with self._lock:
-            return self._sslobj.session
-
-    @session.setter
-    def session(self, session):
-        with self._lock:
-            self._sslobj.session = session
+    context = _locked_attribute("context")
+    session = _locked_attribute("session")
 
     @property
     def owner(self):
@@ -642,6 +638,14 @@ class SocketTLS:
         thread is sending is sent as the socket takes it meanwhile."""
         while True:
             owed = (self._output or self._unsent) and self._flush_now(sock)
+            if timeout and not owed and deadline is not None:
+                # Timeout mode with nothing to send: try the receive before
+                # polling (the body after a header is there already; the
+                # socket call used to poll again after this poll).
+                try:
+                    return SocketType._recv_into_until(sock, view, deadline)
+                except _timeout_error:
+                    raise self._timed_out(what, False) from None
             if timeout or (owed and timeout is None):
                 events = READ | WRITE if owed else READ
                 try:

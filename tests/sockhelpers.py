@@ -1,9 +1,12 @@
-"""Shared helpers for the socket-object tests (not a test module)."""
+"""Shared helpers for the tests (not a test module): socket pairs,
+closing, threads, and running code in a child interpreter."""
+import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 
 import sockcffi
@@ -56,6 +59,14 @@ def tcp_pair(mod, timeout=None):
     return srv, cli, conn
 
 
+def connected_pair(mod):
+    """(client, server side) connected over IPv4 loopback, the listener
+    closed."""
+    listener, client, server = tcp_pair(mod)
+    listener.close()
+    return client, server
+
+
 def closing(*socks):
     for s in socks:
         try:
@@ -101,3 +112,22 @@ def run_child_ok(code, timeout):
                       stderr=subprocess.STDOUT)
     assert proc.returncode == 0 and "CHILD-OK" in proc.stdout, proc.stdout
     return proc.stdout
+
+
+def run_child(body, timeout, prelude=""):
+    """:func:`run_child_ok` of ``prelude`` and the dedented ``body``."""
+    return run_child_ok(prelude + textwrap.dedent(body), timeout)
+
+
+def run_script_ok(argv, timeout):
+    """Run this interpreter with ``argv`` (see run_python), no input; it
+    must exit 0.  Returns its stdout."""
+    proc = run_python(argv, timeout, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    return proc.stdout
+
+
+def run_child_json(code, timeout):
+    """Run ``code`` (dedented) in a child; the JSON it prints last."""
+    out = run_script_ok(["-c", textwrap.dedent(code)], timeout)
+    return json.loads(out.splitlines()[-1])

@@ -282,13 +282,29 @@ class Recorder(asyncio.Protocol):
             self.lost.set_result(exc)
 
 
+async def on_socketpair(loop, proto):
+    """A transport for ``proto`` on one end of a socketpair, and the
+    other end (non-blocking)."""
+    a, b = socket.socketpair()
+    b.setblocking(False)
+    transport, _ = await loop.create_unix_connection(lambda: proto, sock=a)
+    return transport, b
+
+
+async def read_some(sock):
+    """What the non-blocking ``sock`` holds, or b"" once the loop has had
+    a turn."""
+    try:
+        return sock.recv(1 << 20)
+    except BlockingIOError:
+        await asyncio.sleep(0)
+        return b""
+
+
 def test_write_flow_control(loop):
     async def main():
-        a, b = socket.socketpair()
-        b.setblocking(False)
         proto = Recorder(loop)
-        transport, _ = await loop.create_unix_connection(
-            lambda: proto, sock=a)
+        transport, b = await on_socketpair(loop, proto)
         transport.set_write_buffer_limits(high=64 * 1024, low=16 * 1024)
         chunk = b"x" * 65536
         # Until the kernel buffer fills, writes go straight through; then
@@ -298,12 +314,8 @@ def test_write_flow_control(loop):
             transport.write(chunk)
         size = transport.get_write_buffer_size()
         assert 64 * 1024 < size <= 64 * 1024 + len(chunk)
-        received = 0
         while "resume" not in proto.events:
-            try:
-                received += len(b.recv(1 << 20))
-            except BlockingIOError:
-                await asyncio.sleep(0)
+            await read_some(b)
         assert transport.get_write_buffer_size() <= 16 * 1024
         transport.close()
         b.close()
@@ -473,3 +485,203 @@ def test_closed_transport_never_touches_reused_descriptor(loop):
     reused, got, data = run(loop, main())
     assert got == b"other" and data == b""
     assert reused
+
+
+# -- transports: pooled reads, gathered writes, datagram bursts ------------
+
+def test_received_data_stays_intact_after_later_reads(loop):
+    """Reads go through a pooled buffer that the next read reuses: every
+    object handed to data_received keeps its bytes afterwards."""
+    class Keeper(Recorder):
+        def __init__(self, loop):
+            super().__init__(loop)
+            self.kept = []
+
+        def data_received(self, data):
+            self.kept.append((data, bytes(bytearray(data))))
+            self.data += data
+
+    async def main():
+        proto = Keeper(loop)
+        _, b = await on_socketpair(loop, proto)
+        chunks = [bytes([i]) * (100 + 997 * i) for i in range(1, 40)]
+        sent = 0
+        for chunk in chunks:
+            await loop.sock_sendall(b, chunk)
+            sent += len(chunk)
+            # Let the transport read before the next chunk, so that the
+            # pooled buffer is reused many times.
+            while len(proto.data) < sent:
+                await asyncio.sleep(0)
+        b.close()
+        await proto.lost
+        return chunks, proto.kept, bytes(proto.data)
+    chunks, kept, data = run(loop, main())
+    assert data == b"".join(chunks)
+    assert len(kept) >= len(chunks)
+    assert all(obj == copy for obj, copy in kept)
+
+
+def test_queued_writes_keep_order_across_partial_sends(loop):
+    """Writes the kernel does not take at once are queued and written
+    later (gathered, with partial sends): the peer gets every byte once,
+    in write order, and a bytearray changed after write() is sent as it
+    was when written."""
+    async def main():
+        proto = Recorder(loop)
+        transport, b = await on_socketpair(loop, proto)
+        transport.set_write_buffer_limits(high=1 << 30)
+        expected = bytearray()
+        i = 0
+        # Fill the kernel's buffer, then queue writes of many sizes and
+        # kinds (the queue's chunks end up split by partial sends).
+        while transport.get_write_buffer_size() < 512 * 1024:
+            size = 1 + (i * 7919) % 20000
+            data = bytes([i % 251]) * size
+            kind = i % 3
+            if kind == 0:
+                transport.write(data)
+            elif kind == 1:
+                mutable = bytearray(data)
+                transport.write(mutable)
+                mutable[:] = b"!" * len(mutable)    # after write(): unseen
+            else:
+                transport.write(memoryview(data)[1:])
+                data = data[1:]
+            expected += data
+            i += 1
+        queued = transport.get_write_buffer_size()
+        assert 0 < queued <= len(expected)
+        received = bytearray()
+        while len(received) < len(expected):
+            received += await read_some(b)
+        assert transport.get_write_buffer_size() == 0
+        transport.close()
+        await proto.lost
+        b.close()
+        return bytes(received) == bytes(expected)
+    assert run(loop, main())
+
+
+def test_write_buffer_size_counts_queued_bytes(loop):
+    """get_write_buffer_size() is the bytes queued: it grows by each
+    queued write's size and falls as the peer reads, down to 0; the
+    protocol is paused above the high-water mark and resumed at the low
+    one, once each."""
+    async def main():
+        proto = Recorder(loop)
+        transport, b = await on_socketpair(loop, proto)
+        transport.set_write_buffer_limits(high=100000, low=1000)
+        while not transport.get_write_buffer_size():
+            transport.write(b"x" * 4096)
+        sizes = [transport.get_write_buffer_size()]
+        for n in (1, 10, 3000, 100000):
+            transport.write(memoryview(b"y" * n))
+            sizes.append(transport.get_write_buffer_size())
+        while "resume" not in proto.events:
+            await read_some(b)
+        while transport.get_write_buffer_size():
+            await read_some(b)
+        transport.abort()
+        await proto.lost
+        b.close()
+        return sizes, proto.events
+    sizes, events = run(loop, main())
+    assert [b - a for a, b in zip(sizes, sizes[1:])] == [1, 10, 3000, 100000]
+    assert events == ["pause", "resume", ("lost", None)]
+
+
+def test_abort_empties_the_write_buffer(loop):
+    async def main():
+        proto = Recorder(loop)
+        transport, b = await on_socketpair(loop, proto)
+        while not transport.get_write_buffer_size():
+            transport.write(b"x" * 65536)
+        transport.abort()
+        size = transport.get_write_buffer_size()
+        await proto.lost
+        b.close()
+        return size, proto.events
+    assert run(loop, main()) == (0, [("lost", None)])
+
+
+class Burst(asyncio.DatagramProtocol):
+    """Records the datagrams it gets; calls ``on_third(transport)`` at the
+    third."""
+    def __init__(self, loop, on_third):
+        self.on_third = on_third
+        self.got = []
+        self.third = loop.create_future()
+        self.all = loop.create_future()
+        self.lost = loop.create_future()
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def datagram_received(self, data, addr):
+        self.got.append(data)
+        if len(self.got) == 3:
+            self.on_third(self.transport)
+            self.third.set_result(None)
+        if len(self.got) == BURST_SIZE:
+            self.all.set_result(None)
+
+    def connection_lost(self, exc):
+        self.lost.set_result(exc)
+
+
+BURST_SIZE = 20
+
+
+async def burst_endpoint(loop, on_third):
+    """A datagram endpoint with BURST_SIZE datagrams waiting, and the
+    socket that sent them."""
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    for i in range(BURST_SIZE):
+        b.send(b"%d" % i)
+    proto = Burst(loop, on_third)
+    transport, _ = await loop.create_datagram_endpoint(lambda: proto,
+                                                       sock=a)
+    return transport, proto, b
+
+
+def test_datagram_reads_stop_when_the_protocol_closes(loop):
+    """A burst of waiting datagrams: the protocol closes its transport on
+    the third, and gets no more (however many a readiness event reads)."""
+    async def main():
+        _, proto, b = await burst_endpoint(loop, lambda t: t.close())
+        await proto.lost
+        b.close()
+        return proto.got
+    assert run(loop, main()) == [b"0", b"1", b"2"]
+
+
+def test_datagram_reads_stop_while_paused(loop):
+    """A burst of waiting datagrams: the protocol pauses reading on the
+    third and gets no more until it resumes (Python 3.9's datagram
+    transports cannot pause: NotImplementedError, on both loops)."""
+    paused = []
+
+    def pause(transport):
+        try:
+            transport.pause_reading()
+            paused.append(True)
+        except NotImplementedError:
+            paused.append(False)
+
+    async def main():
+        transport, proto, b = await burst_endpoint(loop, pause)
+        await proto.third
+        for _ in range(10):
+            await asyncio.sleep(0)
+        while_paused = len(proto.got)
+        if paused[0]:
+            transport.resume_reading()
+        await proto.all
+        transport.close()
+        b.close()
+        return while_paused, proto.got
+    while_paused, got = run(loop, main())
+    assert paused == [sys.version_info >= (3, 10)]
+    assert while_paused == 3 if paused[0] else while_paused >= 3
+    assert got == [b"%d" % i for i in range(BURST_SIZE)]

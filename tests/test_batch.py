@@ -12,7 +12,7 @@ import warnings
 import pytest
 
 import sockcffi
-from sockcffi import _socketobject, batch, cmsg
+from sockcffi import batch, cmsg, waiting
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sockhelpers import JOIN, closing, fd_count, start_thread  # noqa: E402
@@ -126,15 +126,15 @@ def test_non_blocking_raises_blockingioerror(pair):
 
 def test_closed_while_waiting_gives_ebadf(pair, monkeypatch):
     rx, tx = pair
-    # The batch calls wait in the socket object's call seam.
-    real_wait = _socketobject.wait
+    # The batch calls wait in the call seam.
+    real_wait = waiting.wait
 
     def wait_then_close(fd, events, deadline):
         real_wait(fd, events, deadline)
         rx.close()
 
     tx.sendto(b"w", rx.getsockname())
-    monkeypatch.setattr(_socketobject, "wait", wait_then_close)
+    monkeypatch.setattr(waiting, "wait", wait_then_close)
     with pytest.raises(OSError) as info:
         rx.recvmmsg(4, 10)
     assert info.value.errno == errno.EBADF

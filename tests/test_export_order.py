@@ -126,7 +126,7 @@ CHILD = textwrap.dedent(r"""
     def waiting_case():
         # The sender waits (timeout mode, its send buffer full) while
         # another thread resizes the buffer, then drains the peer.
-        import sockcffi._socketobject as seam
+        import sockcffi.waiting as seam
         stream = case == "wait_sendall"
         if stream:
             a, b = mod.socketpair()
@@ -203,7 +203,7 @@ CHILD = textwrap.dedent(r"""
         # The kernel writes into the buffer: after a resize from the
         # caller's code (or, timed, by another thread during the wait) the
         # bytes must land in the buffer as it is, never in freed memory.
-        import sockcffi._socketobject as seam
+        import sockcffi.waiting as seam
         a, b = mod.socketpair(mod.AF_UNIX, mod.SOCK_DGRAM)
         method = case[len("wait_"):] if case.startswith("wait_") else case
         if case.startswith("wait_"):

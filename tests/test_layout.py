@@ -52,10 +52,18 @@ def test_module_size(name):
 
 
 # The C-boundary rules' homes (issue 17): integer conversion and buffer
-# exports live in _args, C allocators in _buffers; every other module
-# goes through them, so a new surface cannot write its own copy.
+# exports live in _args, C allocators in _buffers, the wait/EINTR/deadline
+# rule in the call seam (waiting); every other module goes through them,
+# so a new surface cannot write its own copy.
 HOMES = {"operator.index": {"_args.py"}, "ffi.from_buffer": {"_args.py"},
-         "ffi.new_allocator": {"_buffers.py"}}
+         "ffi.new_allocator": {"_buffers.py"}, "EINTR": {"waiting.py"},
+         "a loop on ffi.errno": {"waiting.py"}}
+
+
+def _reads_errno(node):
+    return any(isinstance(n, ast.Attribute) and n.attr == "errno"
+               and isinstance(n.value, ast.Name) and n.value.id == "ffi"
+               for n in ast.walk(node))
 
 
 def _rule_uses(tree):
@@ -64,6 +72,15 @@ def _rule_uses(tree):
                 "operator", "_operator"):
             if any(a.name == "index" for a in node.names):
                 yield "operator.index", node.lineno
+        elif (isinstance(node, ast.Name) and node.id == "EINTR") or (
+                isinstance(node, ast.Attribute) and node.attr == "EINTR"):
+            yield "EINTR", node.lineno
+        elif isinstance(node, ast.ImportFrom) and any(
+                a.name == "EINTR" for a in node.names):
+            yield "EINTR", node.lineno
+        elif isinstance(node, (ast.While, ast.For)) and _reads_errno(node):
+            # A retry loop of its own (the seam's rule written again).
+            yield "a loop on ffi.errno", node.lineno
         elif isinstance(node, ast.Attribute) and isinstance(
                 node.value, ast.Name) and node.value.id == "ffi":
             if node.attr in ("from_buffer", "new_allocator"):

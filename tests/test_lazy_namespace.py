@@ -6,17 +6,13 @@ that ``dir()``, ``hasattr``, ``getattr``, ``__all__`` and ``from sockcffi
 import *`` answer before that as they do after everything is loaded, and
 that the import leaves the deferred parts unloaded.
 """
-import json
-import textwrap
 
-from sockhelpers import run_python
+from sockhelpers import run_child_json
 
 
 def run_child(body):
     """Run ``body`` in a fresh interpreter; the JSON it prints last."""
-    proc = run_python(["-c", textwrap.dedent(body)], timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout.splitlines()[-1])
+    return run_child_json(body, 120)
 
 
 # What a name's value is, comparable across processes: enum members and

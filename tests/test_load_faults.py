@@ -4,7 +4,7 @@ call, descriptor exhaustion, peer resets and fork().  Each runs in a child
 process with sockcffi as the socket module."""
 import textwrap
 
-from sockhelpers import run_child_ok
+import sockhelpers
 
 PRELUDE = textwrap.dedent("""
     import errno, hashlib, os, resource, signal, sys, threading, time
@@ -14,7 +14,7 @@ PRELUDE = textwrap.dedent("""
 
 
 def run_child(body, timeout=300):
-    return run_child_ok(PRELUDE + textwrap.dedent(body), timeout)
+    return sockhelpers.run_child(body, timeout, PRELUDE)
 
 
 def test_200_clients_1mib_each_way_sha256():

@@ -5,7 +5,7 @@ by the caller's buffer, never another connection's bytes."""
 import textwrap
 
 import pytest
-from sockhelpers import run_child_ok
+import sockhelpers
 
 PRELUDE = textwrap.dedent("""
     import errno, os, socket as stdlib, sys, threading, time
@@ -34,7 +34,7 @@ PRELUDE = textwrap.dedent("""
 
 
 def run_child(body, timeout=60):
-    return run_child_ok(PRELUDE + textwrap.dedent(body), timeout)
+    return sockhelpers.run_child(body, timeout, PRELUDE)
 
 
 def test_msg_trunc_copies_only_this_calls_bytes():

@@ -944,6 +944,27 @@ def test_concurrent_receivers_keep_their_data():
     assert errors == []
 
 
+def test_would_block_receive_gives_its_buffer_back():
+    """recv()/recvfrom() that would block return their pooled buffer (an
+    event loop's common failure; a fresh 64 KiB buffer each time was a
+    cliff on PyPy) and the data of the next receive is intact."""
+    from sockcffi import _buffers
+    for kind in (sockcffi.SOCK_STREAM, sockcffi.SOCK_DGRAM):
+        a, b = sockcffi.socketpair(sockcffi.AF_UNIX, kind)
+        with a, b:
+            b.setblocking(False)
+            a.send(b"x")
+            assert b.recv(1) == b"x"        # the pool holds a buffer
+            before = len(_buffers.small_pool)
+            for _ in range(10):
+                for receive in (b.recv, b.recvfrom):
+                    with pytest.raises(BlockingIOError):
+                        receive(4096)
+            assert len(_buffers.small_pool) == before
+            a.send(b"after")
+            assert b.recv(4096) == b"after"
+
+
 @pytest.mark.parametrize("bufsize", [1000, 200000, 400000])
 def test_large_recv_beyond_pool(mod, bufsize):
     # sockcffi: the small pool, the large (asyncio-sized) pool, and a

@@ -21,6 +21,7 @@ import pytest
 
 import sockcffi
 from sockcffi import tls
+from sockhelpers import run_script_ok
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCENARIOS = os.path.join(HERE, "tls_scenarios.py")
@@ -46,12 +47,7 @@ needs_cert = pytest.mark.skipif(
 
 
 def run_child(args, timeout=CHILD_TIMEOUT):
-    proc = subprocess.run([sys.executable] + args, cwd=HERE,
-                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=timeout,
-                          universal_newlines=True)
-    assert proc.returncode == 0, proc.stderr[-5000:]
-    return proc.stdout
+    return run_script_ok(args, timeout)
 
 
 # --- the scenarios, both ways ------------------------------------------------

@@ -28,6 +28,8 @@ import struct     # noqa: E402
 import tempfile   # noqa: E402
 import threading  # noqa: E402
 
+from sockhelpers import connected_pair  # noqa: E402
+
 CERT = sys.argv[2]
 JOIN = 20.0
 HOST = "localhost"
@@ -83,12 +85,7 @@ class Peer(threading.Thread):
 
 
 def tcp_pair():
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        client = socket.create_connection(listener.getsockname())
-        server, _ = listener.accept()
-    return client, server
+    return connected_pair(socket)
 
 
 def tls_pair(client_kwargs=None, server_kwargs=None, cctx=None, sctx=None):

@@ -32,16 +32,24 @@ struct cmsghdr {
    for the peer's address, the results of a receive as one array, and a
    control buffer for the common small ancillary data. */
 #define SOCKCFFI_MSG_CONTROL ...
+/* After sockcffi_recvmsg(), info[] holds at these indexes: the address
+   length, msg_flags, the control length, the number of control messages
+   (-1: more than fit here), 1 if one was truncated or malformed, then from
+   FIRST_ITEM, INFO_PER_ITEM values for each: level, type, data offset and
+   data length.  The array sizes are the C source's (cffi's [...]). */
+#define SOCKCFFI_INFO_NAMELEN ...
+#define SOCKCFFI_INFO_FLAGS ...
+#define SOCKCFFI_INFO_CONTROLLEN ...
+#define SOCKCFFI_INFO_ITEMS ...
+#define SOCKCFFI_INFO_DAMAGED ...
+#define SOCKCFFI_INFO_FIRST_ITEM ...
+#define SOCKCFFI_INFO_PER_ITEM ...
 struct sockcffi_msg {
     struct msghdr hdr;
     struct iovec iov;
     struct sockaddr_storage name;
-    /* After sockcffi_recvmsg(): address length, msg_flags, control
-       length, the number of control messages (-1: more than fit here),
-       1 if one was truncated or malformed, then level, type, data offset
-       and data length of each. */
-    long long info[21];
-    char control[256];
+    long long info[...];
+    char control[...];
     ...;
 };
 """
@@ -143,8 +151,16 @@ static long long sockcffi_getsockopt_int(int fd, int level, int option)
     return value;
 }
 
+#define SOCKCFFI_INFO_NAMELEN 0
+#define SOCKCFFI_INFO_FLAGS 1
+#define SOCKCFFI_INFO_CONTROLLEN 2
+#define SOCKCFFI_INFO_ITEMS 3
+#define SOCKCFFI_INFO_DAMAGED 4
+#define SOCKCFFI_INFO_FIRST_ITEM 5
+#define SOCKCFFI_INFO_PER_ITEM 4
 #define SOCKCFFI_MSG_ITEMS 4
-#define SOCKCFFI_MSG_INFO (5 + 4 * SOCKCFFI_MSG_ITEMS)
+#define SOCKCFFI_MSG_INFO (SOCKCFFI_INFO_FIRST_ITEM \
+                           + SOCKCFFI_INFO_PER_ITEM * SOCKCFFI_MSG_ITEMS)
 #define SOCKCFFI_MSG_CONTROL 256
 struct sockcffi_msg {
     struct msghdr hdr;
@@ -202,22 +218,23 @@ static ssize_t sockcffi_recvmsg(int fd, struct sockcffi_msg *m, void *buf,
     if (n < 0)
         return n;
     /* The kernel may report more than there was room for. */
-    m->info[0] = m->hdr.msg_namelen < sizeof(m->name)
-                 ? m->hdr.msg_namelen : sizeof(m->name);
-    m->info[1] = m->hdr.msg_flags;
+    m->info[SOCKCFFI_INFO_NAMELEN] = m->hdr.msg_namelen < sizeof(m->name)
+                                     ? m->hdr.msg_namelen : sizeof(m->name);
+    m->info[SOCKCFFI_INFO_FLAGS] = m->hdr.msg_flags;
     got = m->hdr.msg_controllen < controllen ? m->hdr.msg_controllen
                                              : controllen;
-    m->info[2] = (long long)got;
+    m->info[SOCKCFFI_INFO_CONTROLLEN] = (long long)got;
     if (got) {
-        long long walk[1 + 4 * (SOCKCFFI_MSG_ITEMS + 1)];
+        long long walk[1 + SOCKCFFI_INFO_PER_ITEM * (SOCKCFFI_MSG_ITEMS + 1)];
         items = sockcffi_cmsg_walk(m->hdr.msg_control, got, walk,
                                    SOCKCFFI_MSG_ITEMS + 1);
         if (items > SOCKCFFI_MSG_ITEMS) {
-            m->info[3] = -1;
+            m->info[SOCKCFFI_INFO_ITEMS] = -1;
         } else {
-            m->info[3] = (long long)items;
-            m->info[4] = walk[0];
-            memcpy(&m->info[5], &walk[1], 4 * items * sizeof(long long));
+            m->info[SOCKCFFI_INFO_ITEMS] = (long long)items;
+            m->info[SOCKCFFI_INFO_DAMAGED] = walk[0];
+            memcpy(&m->info[SOCKCFFI_INFO_FIRST_ITEM], &walk[1],
+                   SOCKCFFI_INFO_PER_ITEM * items * sizeof(long long));
         }
     }
     return n;

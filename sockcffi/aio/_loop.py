@@ -12,12 +12,16 @@ asyncio's ``sslproto`` -- is the stdlib's own code, with three changes:
   with globals in which ``socket`` is sockcffi (see :class:`_Globals`);
   the same globals give them sockcffi.aio's transports (``_transports.py``)
   in place of asyncio's selector transports;
-* a stdlib socket handed in through ``sock=`` is adopted (:func:`adopt`).
+* a stdlib socket handed in through ``sock=`` is adopted (:func:`adopt`);
+* the run-once step takes the ready descriptors straight from the epoll
+  selector's C array (:meth:`EventLoop._run_once`).
 """
 import _socket
+import heapq
 import types
-
 from asyncio import base_events, selector_events, unix_events
+from asyncio.log import logger
+from selectors import EVENT_READ, EVENT_WRITE
 
 from .. import sockets as _sockets
 from ._selector import EpollSelector
@@ -25,9 +29,24 @@ from ._selector import EpollSelector
 __all__ = ["EventLoop", "adopt"]
 
 
-def _sockcffi():
+def _once(factory):
+    """A function returning ``factory()``, called at its first call only
+    (the replacements are imported late: sockcffi imports this module)."""
+    made = []
+
+    def get():
+        if not made:
+            made.append(factory())
+        return made[0]
+    return get
+
+
+def _import_sockcffi():
     import sockcffi
     return sockcffi
+
+
+_ABSENT = object()
 
 
 class _Globals(dict):
@@ -38,15 +57,22 @@ class _Globals(dict):
     Every lookup is live, so a test's ``mock.patch('asyncio.base_events.
     socket')`` (or of anything else there) is seen as by the stdlib loop.
     """
-    __slots__ = ("_module", "_replace")
+    __slots__ = ("_module", "_replace", "_builtins")
 
     def __init__(self, module, replace):
-        dict.__init__(self, __builtins__=module.__dict__["__builtins__"])
+        builtins = module.__dict__["__builtins__"]
+        dict.__init__(self, __builtins__=builtins)
         self._module = module.__dict__
         self._replace = replace
+        self._builtins = (builtins if isinstance(builtins, dict)
+                          else vars(builtins))
 
     def __missing__(self, name):
-        value = self._module[name]      # KeyError: the builtins are next
+        value = self._module.get(name, _ABSENT)
+        if value is _ABSENT:
+            # A builtin, looked up here: the interpreter's way there is a
+            # KeyError per lookup, which costs PyPy's JIT dearly.
+            return self._builtins[name]
         replacement = self._replace.get(name)
         if replacement is not None and value is replacement[0]:
             return replacement[1]()
@@ -78,6 +104,9 @@ def _transports():
     return _transports
 
 
+_sockcffi = _once(_import_sockcffi)
+
+
 def _replacements(module):
     """{global name: (the module's value, a function returning its
     replacement)} for ``module``."""
@@ -91,7 +120,7 @@ def _replacements(module):
                             "DatagramTransport")):
             replace[name] = (
                 module.__dict__[name],
-                lambda ours=ours: getattr(_transports(), ours))
+                _once(lambda ours=ours: getattr(_transports(), ours)))
     return replace
 
 
@@ -210,3 +239,78 @@ class EventLoop(_SocketLoop):
                                       **kwargs):
         return await super().connect_accepted_socket(
             protocol_factory, adopt(sock), **kwargs)
+
+
+
+    def _run_once(self):
+        """One iteration: asyncio's step -- the callbacks ready before
+        the wait run first, then those of the I/O events, then the timers
+        due; what they schedule waits for the next iteration -- with the
+        ready descriptors of sockcffi's epoll selector queued straight
+        from its C array (asyncio's step builds a list of (key, events)
+        pairs and walks it again).  Another selector, debug mode and a
+        timer heap due for a purge take asyncio's own step."""
+        selector = self._selector
+        scheduled = self._scheduled
+        if (selector.__class__ is not EpollSelector or self._debug
+                or (len(scheduled) > base_events._MIN_SCHEDULED_TIMER_HANDLES
+                    and self._timer_cancelled_count / len(scheduled)
+                    > base_events._MIN_CANCELLED_TIMER_HANDLES_FRACTION)):
+            return super()._run_once()
+        while scheduled and scheduled[0]._cancelled:
+            self._timer_cancelled_count -= 1
+            heapq.heappop(scheduled)._scheduled = False
+        ready = self._ready
+        if ready or self._stopping:
+            timeout = 0
+        elif scheduled:
+            timeout = min(max(0, scheduled[0]._when - self.time()),
+                          base_events.MAXIMUM_SELECT_TIMEOUT)
+        else:
+            timeout = None
+        n = selector.wait(timeout)
+        events = selector.ready
+        fd_to_key = selector._fd_to_key
+        for i in range(0, 2 * n, 2):
+            key = fd_to_key.get(events[i])
+            if key is None:
+                continue
+            mask = events[i + 1] & key.events
+            reader, writer = key.data
+            if mask & EVENT_READ and reader is not None:
+                if reader._cancelled:
+                    self._remove_reader(key.fileobj)
+                else:
+                    ready.append(reader)
+            if mask & EVENT_WRITE and writer is not None:
+                if writer._cancelled:
+                    self._remove_writer(key.fileobj)
+                else:
+                    ready.append(writer)
+        end_time = self.time() + self._clock_resolution
+        while scheduled and scheduled[0]._when < end_time:
+            handle = heapq.heappop(scheduled)
+            handle._scheduled = False
+            ready.append(handle)
+        for _ in range(len(ready)):
+            handle = ready.popleft()
+            if handle._cancelled:
+                continue
+            if self._debug:         # set by a callback of this iteration
+                self._run_timed(handle)
+            else:
+                handle._run()
+        handle = None   # no cycle through an exception's traceback
+
+    def _run_timed(self, handle):
+        """Run ``handle`` with debug mode's slow-callback report."""
+        try:
+            self._current_handle = handle
+            start = self.time()
+            handle._run()
+            took = self.time() - start
+            if took >= self.slow_callback_duration:
+                logger.warning("Executing %s took %.3f seconds",
+                               base_events._format_handle(handle), took)
+        finally:
+            self._current_handle = None

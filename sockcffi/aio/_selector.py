@@ -13,11 +13,10 @@ released by :meth:`EpollSelector.close`.
 """
 import math
 import selectors
-from errno import EINTR
-from time import monotonic
 
 from .._binding import ffi, lib
 from ..errors import from_errno
+from ..waiting import call_waiting
 
 __all__ = ["EpollSelector"]
 
@@ -56,7 +55,7 @@ class EpollSelector(selectors._BaseSelectorImpl):
             raise from_errno()
         self._epfd = epfd
         # The wait's results: 2 ints per event, SOCKCFFI_EPOLL_BATCH events.
-        self._ready = ffi.new("int[]", 2 * _BATCH)
+        self.ready = ffi.new("int[]", 2 * _BATCH)
 
     def fileno(self):
         return self._epfd
@@ -106,23 +105,21 @@ class EpollSelector(selectors._BaseSelectorImpl):
             self._fd_to_key[key.fd] = key
         return key
 
+    def wait(self, timeout=None):
+        """Wait as :meth:`select` does; the number of ready descriptors,
+        whose (descriptor, events) pairs are then the first items of
+        ``self.ready`` (events in ``selectors``' terms, not yet masked
+        by the registration's).  PEP 475: an interrupted wait is retried
+        by the call seam for what is left of the timeout, after the signal
+        handlers have run."""
+        return call_waiting(self._epoll_fd, lib.sockcffi_epoll_wait,
+                            _milliseconds(timeout), self.ready,
+                            len(self._fd_to_key))
+
     def select(self, timeout=None):
-        epfd = self._epoll_fd()
-        ms = _milliseconds(timeout)
-        deadline = monotonic() + ms * 1e-3 if ms > 0 else 0.0
-        ready = self._ready
+        n = self.wait(timeout)
+        ready = self.ready
         fd_to_key = self._fd_to_key
-        while True:
-            n = lib.sockcffi_epoll_wait(epfd, ready, len(fd_to_key), ms)
-            if n >= 0:
-                break
-            if ffi.errno != EINTR:
-                raise from_errno()
-            # PEP 475: signal handlers have run by now (between bytecodes);
-            # wait again for what is left of the timeout.
-            if ms > 0:
-                ms = max(0, math.ceil((deadline - monotonic()) * 1e3))
-            epfd = self._epoll_fd()
         result = []
         for i in range(0, 2 * n, 2):
             key = fd_to_key.get(ready[i])

@@ -1,31 +1,225 @@
 """sockcffi.aio's socket transports: asyncio's selector transports with
-the receive size that takes sockcffi's short path.
+sockcffi's receive size, a gathered write buffer, and datagram bursts.
 
-asyncio's transports receive with ``recv(256 KiB)``; sockcffi's ``recv``
-has a short path for sizes up to its pooled buffer (64 KiB: one C call
-that checks the size, no conversion, the pooled buffer, the bytes copied
-out), and the general path for the rest.  The stream transport of TCP and
-Unix sockets therefore receives at most 64 KiB per call (a protocol sees the
-same bytes, in chunks of at most that size); so does the datagram transport
-of IP sockets, whose datagrams never exceed 65535 bytes.  Everything else
-is asyncio's own code.
+Everything a program sees -- flow control both ways, the write-buffer
+limits, ``BufferedProtocol``, EOF and half-close, ``connection_lost``
+exactly once, the exception handler, sendfile, ``sslproto`` on top -- is
+asyncio's own code (these classes derive from its selector transports);
+what differs is how the bytes move:
+
+* **reads** use sockcffi's ``recv`` short path: at most 64 KiB per call
+  (asyncio asks for 256 KiB), received into a buffer of sockcffi's pool
+  and copied out as one ``bytes`` of only what arrived, so a protocol owns
+  what it is handed (the pooled buffer is reused by the next read, never
+  the bytes).  A ``BufferedProtocol`` gets ``recv_into`` its own buffer,
+  as with asyncio.
+* **writes** go to ``send`` at once while nothing is queued, as asyncio's
+  do; what the kernel does not take is queued as immutable ``bytes``
+  chunks (asyncio appends to one ``bytearray``, copying every chunk once
+  more and shifting it after each partial send), and the queue is written
+  with one gathered ``sendmsg`` (writev-like) of up to IOV_MAX chunks when
+  the socket is writable again.  A partial send drops the chunks sent and
+  keeps the rest of the first one not wholly sent.
+* **datagrams**: a readiness event receives up to BURST datagrams (as
+  libuv, under uvloop, does), stopping at the first "would block", and as
+  soon as the transport closes or reading is paused.
 """
-from asyncio import selector_events
+import collections
+from asyncio import constants, protocols, selector_events
+from asyncio.log import logger
+from itertools import islice
+from socket import SHUT_WR
 
 from .._buffers import SMALL
 
 __all__ = ["DatagramTransport", "SocketTransport"]
 
 _IP_FAMILIES = (2, 10)      # AF_INET, AF_INET6 (Linux)
+# The most buffers one sendmsg takes (Linux's UIO_MAXIOV).
+_IOV_MAX = 1024
+# Datagrams received per readiness event at most.
+BURST = 16
+
+
+def _unsent(data, n):
+    """What is left of ``data`` after ``n`` bytes of it were sent, as
+    bytes (the queue's chunks are immutable: the caller may reuse a
+    bytearray or a view's memory once write() returns); None if nothing."""
+    if data.__class__ is bytes:
+        if n >= len(data):
+            return None
+        return data[n:] if n else data
+    with memoryview(data) as view:
+        if n >= view.nbytes:
+            return None
+        if not n:
+            return view.tobytes()
+        with view.cast("B") as flat:    # send() took it: contiguous
+            return flat[n:].tobytes()
 
 
 class SocketTransport(selector_events._SelectorSocketTransport):
+    """TCP and Unix stream transport (module docstring)."""
+
     max_size = SMALL
+    # The write queue: bytes chunks, oldest first; _buffer_size bytes.
+    _buffer_factory = collections.deque
+    _buffer_size = 0
+
+    def get_write_buffer_size(self):
+        return self._buffer_size
+
+    def set_protocol(self, protocol):
+        super().set_protocol(protocol)
+        self._buffered = isinstance(protocol, protocols.BufferedProtocol)
+
+    def _read_ready(self):
+        # asyncio's _read_ready__data_received, one call shorter (the
+        # readiness callback is this method).
+        if self._buffered:
+            self._read_ready__get_buffer()
+            return
+        if self._conn_lost:
+            return
+        try:
+            data = self._sock.recv(self.max_size)
+        except (BlockingIOError, InterruptedError):
+            return
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            self._fatal_error(exc, 'Fatal read error on socket transport')
+            return
+        if not data:
+            self._read_ready__on_eof()
+            return
+        try:
+            self._protocol.data_received(data)
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            self._fatal_error(
+                exc, 'Fatal error: protocol.data_received() call failed.')
+
+    def _force_close(self, exc):
+        if not self._conn_lost:
+            self._buffer_size = 0       # asyncio's method empties _buffer
+        super()._force_close(exc)
+
+    def write(self, data):
+        # asyncio's checks, in its order (and its messages).
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f'data argument must be a bytes-like object, '
+                            f'not {type(data).__name__!r}')
+        if self._eof:
+            raise RuntimeError('Cannot call write() after write_eof()')
+        if self._empty_waiter is not None:
+            raise RuntimeError('unable to write; sendfile is in progress')
+        if not data:
+            return
+        if self._conn_lost:
+            if self._conn_lost >= constants.LOG_THRESHOLD_FOR_CONNLOST_WRITES:
+                logger.warning('socket.send() raised exception.')
+            self._conn_lost += 1
+            return
+        if self._buffer:
+            chunk = _unsent(data, 0)
+        else:
+            try:
+                n = self._sock.send(data)
+            except (BlockingIOError, InterruptedError):
+                n = 0
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                self._fatal_error(exc,
+                                  'Fatal write error on socket transport')
+                return
+            if n == len(data) and data.__class__ is bytes:
+                return                  # the usual case, checked inline
+            chunk = _unsent(data, n)
+            if chunk is None:
+                return
+            self._loop._add_writer(self._sock_fd, self._write_ready)
+        self._buffer.append(chunk)
+        self._buffer_size += len(chunk)
+        self._maybe_pause_protocol()
+
+    def _write_ready(self):
+        buffer = self._buffer
+        assert buffer, 'Data should not be empty'
+        if self._conn_lost:
+            return
+        try:
+            if len(buffer) == 1:
+                n = self._sock.send(buffer[0])
+            else:
+                n = self._sock.sendmsg(islice(buffer, _IOV_MAX))
+        except (BlockingIOError, InterruptedError):
+            pass
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            self._loop._remove_writer(self._sock_fd)
+            buffer.clear()
+            self._buffer_size = 0
+            self._fatal_error(exc, 'Fatal write error on socket transport')
+            if self._empty_waiter is not None:
+                self._empty_waiter.set_exception(exc)
+        else:
+            if n:
+                self._sent(n)
+            self._maybe_resume_protocol()  # May append to buffer.
+            if not buffer:
+                self._loop._remove_writer(self._sock_fd)
+                if self._empty_waiter is not None:
+                    self._empty_waiter.set_result(None)
+                if self._closing:
+                    self._call_connection_lost(None)
+                elif self._eof:
+                    self._sock.shutdown(SHUT_WR)
+
+    def _sent(self, n):
+        """Drop the first ``n`` queued bytes (the kernel took them)."""
+        buffer = self._buffer
+        self._buffer_size -= n
+        while n:
+            head = buffer[0]
+            if n < len(head):
+                buffer[0] = head[n:]
+                return
+            buffer.popleft()
+            n -= len(head)
 
 
 class DatagramTransport(selector_events._SelectorDatagramTransport):
+    """UDP and Unix datagram transport (module docstring)."""
 
     def __init__(self, loop, sock, protocol, *args, **kwargs):
         super().__init__(loop, sock, protocol, *args, **kwargs)
         if sock.family in _IP_FAMILIES:
             self.max_size = SMALL
+
+    # PyPy 3.9's transport has no pause_reading (3.11's has).
+    _paused = False
+
+    def _read_ready(self):
+        # asyncio's read, up to BURST times while datagrams wait and the
+        # transport still reads (a protocol may pause or close it).
+        for _ in range(BURST):
+            if self._conn_lost or self._paused or self._closing:
+                return
+            try:
+                data, addr = self._sock.recvfrom(self.max_size)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                self._protocol.error_received(exc)
+                return
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                self._fatal_error(exc,
+                                  'Fatal read error on datagram transport')
+                return
+            self._protocol.datagram_received(data, addr)
