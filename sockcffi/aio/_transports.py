@@ -24,10 +24,8 @@ what differs is how the bytes move:
   libuv, under uvloop, does), stopping at the first "would block", and as
   soon as the transport closes or reading is paused.
 """
-import collections
 from asyncio import constants, protocols, selector_events
 from asyncio.log import logger
-from itertools import islice
 from socket import SHUT_WR
 
 from .._buffers import SMALL
@@ -62,16 +60,21 @@ class SocketTransport(selector_events._SelectorSocketTransport):
     """TCP and Unix stream transport (module docstring)."""
 
     max_size = SMALL
-    # The write queue: bytes chunks, oldest first; _buffer_size bytes.
-    _buffer_factory = collections.deque
+    # The write queue: bytes chunks, oldest first; _buffer_size bytes.  A
+    # list, not a deque: an empty deque holds a 64-slot block (760 bytes
+    # on CPython 3.11, against 56 for an empty list), and an idle
+    # connection's queue is empty.
+    _buffer_factory = list
     _buffer_size = 0
 
     def get_write_buffer_size(self):
         return self._buffer_size
 
     def set_protocol(self, protocol):
-        super().set_protocol(protocol)
+        # asyncio's, less the bound method it keeps in _read_ready_cb (64
+        # bytes a connection on CPython): _read_ready chooses by _buffered.
         self._buffered = isinstance(protocol, protocols.BufferedProtocol)
+        selector_events._SelectorTransport.set_protocol(self, protocol)
 
     def _read_ready(self):
         # asyncio's _read_ready__data_received, one call shorter (the
@@ -154,7 +157,8 @@ class SocketTransport(selector_events._SelectorSocketTransport):
             if len(buffer) == 1:
                 n = self._sock.send(buffer[0])
             else:
-                n = self._sock.sendmsg(islice(buffer, _IOV_MAX))
+                n = self._sock.sendmsg(buffer if len(buffer) <= _IOV_MAX
+                                       else buffer[:_IOV_MAX])
         except (BlockingIOError, InterruptedError):
             pass
         except (SystemExit, KeyboardInterrupt):
@@ -180,16 +184,21 @@ class SocketTransport(selector_events._SelectorSocketTransport):
                     self._sock.shutdown(SHUT_WR)
 
     def _sent(self, n):
-        """Drop the first ``n`` queued bytes (the kernel took them)."""
+        """Drop the first ``n`` queued bytes (the kernel took them): the
+        chunks wholly sent in one slice deletion, then the sent part of
+        the next one (no chunk is empty)."""
         buffer = self._buffer
         self._buffer_size -= n
-        while n:
-            head = buffer[0]
-            if n < len(head):
-                buffer[0] = head[n:]
-                return
-            buffer.popleft()
-            n -= len(head)
+        whole = 0
+        for chunk in buffer:
+            size = len(chunk)
+            if n < size:
+                break
+            n -= size
+            whole += 1
+        del buffer[:whole]
+        if n:
+            buffer[0] = buffer[0][n:]
 
 
 class DatagramTransport(selector_events._SelectorDatagramTransport):
