@@ -88,6 +88,12 @@ def _taker(pool, make):
     return take
 
 
+def new_small():
+    """A fresh buffer for ``small_pool`` (SMALL bytes), for a short path
+    that found the list empty (the short paths pop and push it inline)."""
+    return new_raw(_CHARS, SMALL)
+
+
 def receive_buffer(bufsize, flags):
     """A fresh buffer of ``bufsize`` bytes for one receive call: zeroed
     when MSG_TRUNC may leave part of it unwritten (TCP discards with

@@ -61,7 +61,6 @@ from .waiting import READ, WRITE
 
 __all__ = ["SocketType", "dup", "close"]
 
-_new_raw = _buffers.new_raw
 _unpack = ffi.unpack
 
 # The hot system calls, bound once (a global load instead of a lookup on
@@ -74,10 +73,9 @@ _c_sendto = lib.sendto
 _c_recvfrom = lib.recvfrom
 
 # Receive buffers come from free lists (sockcffi._buffers).
-_SMALL = _buffers.SMALL
-_CHARS = ffi.typeof("char[]")
 _pool_pop, _pool_push = _buffers.small_pool.pop, _buffers.small_pool.append
 _take_buffer = _buffers.take_buffer
+_new_small = _buffers.new_small
 _give_back = _buffers.give_back
 _new_storage = _addresses.new_storage
 _from_sockaddr = _addresses.from_sockaddr
@@ -448,14 +446,14 @@ class SocketType(MessageCalls, OptionCalls):
         # The common call -- no flags, a plain int -- takes the short way:
         # nothing to convert, no MSG_TRUNC to fear, and the size checked
         # against the pooled buffer in C (sockcffi_recv_small: -2 and no
-        # system call for any size but 1.._SMALL).  In timeout mode too the
+        # system call for any size but 1..SMALL).  In timeout mode too the
         # first attempt comes before any wait (_first_try_failed): data
         # already there costs one system call, not a poll() and a recv().
         if flags is _NO_FLAGS and bufsize.__class__ is int:
             try:
                 buf = _pool_pop()
             except IndexError:
-                buf = _new_raw(_CHARS, _SMALL)
+                buf = _new_small()
             try:
                 n = _c_recv_small(self._fd, buf, bufsize)
                 if n == -1:
@@ -549,7 +547,7 @@ class SocketType(MessageCalls, OptionCalls):
             try:
                 buf = _pool_pop()
             except IndexError:
-                buf = _new_raw(_CHARS, _SMALL)
+                buf = _new_small()
             try:
                 name = _names_pop()
             except IndexError:

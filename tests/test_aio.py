@@ -605,6 +605,77 @@ def test_abort_empties_the_write_buffer(loop):
     assert run(loop, main()) == (0, [("lost", None)])
 
 
+def test_read_fallbacks(loop):
+    """The transport's read when the fast way does not apply: a readiness
+    with nothing to read leaves the connection as it was, a max_size past
+    the pooled buffer's size still reads, and a reset while reading gives
+    connection_lost(ConnectionResetError) exactly once."""
+    async def main():
+        listener = socket.create_server(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        proto = Recorder(loop)
+        transport, _ = await loop.create_connection(lambda: proto,
+                                                    "127.0.0.1", port)
+        peer, _ = listener.accept()
+        listener.close()
+        transport._read_ready()        # a spurious readiness
+        transport.max_size = 1 << 20
+        peer.sendall(b"z" * 200000)
+        while len(proto.data) < 200000:
+            await asyncio.sleep(0)
+        peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                        struct.pack("ii", 1, 0))
+        peer.close()
+        exc = await proto.lost
+        for _ in range(10):
+            await asyncio.sleep(0)
+        return bytes(proto.data), exc, proto.events
+    data, exc, events = run(loop, main())
+    assert data == b"z" * 200000
+    assert isinstance(exc, ConnectionResetError)
+    assert events == [("lost", "ConnectionResetError")]
+
+
+def test_socket_subclass_is_called_through_its_methods():
+    """sockcffi.aio's transports call the C functions on a sockcffi
+    socket's descriptor themselves, but a socket class with its own recv
+    or send is called through them."""
+    calls = []
+
+    class Counting(sockcffi.socket):
+        __slots__ = ()
+
+        def recv(self, *args):
+            calls.append("recv")
+            return super().recv(*args)
+
+        def send(self, *args):
+            calls.append("send")
+            return super().send(*args)
+
+    loop = aio.EventLoop()
+    try:
+        async def main():
+            proto = Recorder(loop)
+            a, b = sockcffi.socketpair()
+            ours = Counting(a.family, a.type, a.proto, fileno=a.detach())
+            transport, _ = await loop.create_unix_connection(
+                lambda: proto, sock=ours)
+            transport.write(b"ping")
+            assert b.recv(4) == b"ping"
+            b.sendall(b"pong")
+            while not proto.data:
+                await asyncio.sleep(0)
+            transport.close()
+            b.close()
+            await proto.lost
+            return bytes(proto.data)
+        assert run(loop, main()) == b"pong"
+    finally:
+        loop.close()
+    assert calls[:2] == ["send", "recv"]
+
+
 class Burst(asyncio.DatagramProtocol):
     """Records the datagrams it gets; calls ``on_third(transport)`` at the
     third."""

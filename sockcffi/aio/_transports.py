@@ -7,14 +7,19 @@ exactly once, the exception handler, sendfile, ``sslproto`` on top -- is
 asyncio's own code (these classes derive from its selector transports);
 what differs is how the bytes move:
 
-* **reads** use sockcffi's ``recv`` short path: at most 64 KiB per call
-  (asyncio asks for 256 KiB), received into a buffer of sockcffi's pool
-  and copied out as one ``bytes`` of only what arrived, so a protocol owns
-  what it is handed (the pooled buffer is reused by the next read, never
-  the bytes).  A ``BufferedProtocol`` gets ``recv_into`` its own buffer,
-  as with asyncio.
+* **reads** take sockcffi's ``recv`` short path, written out in the
+  transport (on CPython a Python method call per read is a measurable
+  share of the loop's cost): at most 64 KiB per call (asyncio asks for
+  256 KiB), received into a buffer of sockcffi's pool and copied out as
+  one ``bytes`` of only what arrived, so a protocol owns what it is handed
+  (the pooled buffer is reused by the next read, never the bytes).  Only
+  the first try is inline: a failed one goes to the call seam
+  (sockcffi.waiting.retry).  A ``BufferedProtocol`` gets ``recv_into`` its
+  own buffer, as with asyncio.  A socket that is not sockcffi's, or whose
+  class has its own ``recv``/``send``, is called through its methods.
 * **writes** go to ``send`` at once while nothing is queued, as asyncio's
-  do; what the kernel does not take is queued as immutable ``bytes``
+  do (bytes by the C function, the same way as reads); what the kernel
+  does not take is queued as immutable ``bytes``
   chunks (asyncio appends to one ``bytearray``, copying every chunk once
   more and shifting it after each partial send), and the queue is written
   with one gathered ``sendmsg`` (writev-like) of up to IOV_MAX chunks when
@@ -28,7 +33,10 @@ from asyncio import constants, protocols, selector_events
 from asyncio.log import logger
 from socket import SHUT_WR
 
-from .._buffers import SMALL
+from .._binding import ffi, lib
+from .._buffers import SMALL, new_small, small_pool
+from .._socketobject import SocketType
+from ..waiting import retry
 
 __all__ = ["DatagramTransport", "SocketTransport"]
 
@@ -37,6 +45,35 @@ _IP_FAMILIES = (2, 10)      # AF_INET, AF_INET6 (Linux)
 _IOV_MAX = 1024
 # Datagrams received per readiness event at most.
 BURST = 16
+
+
+_recv_small = lib.sockcffi_recv_small
+_send = lib.send
+_unpack = ffi.unpack
+_pool_pop, _pool_push = small_pool.pop, small_pool.append
+
+
+def _direct(sock):
+    """Can a transport call the C functions on ``sock``'s descriptor
+    itself?  Yes for a sockcffi socket whose class keeps SocketType's
+    recv and send; any other socket is called through its methods."""
+    cls = sock.__class__
+    return (issubclass(cls, SocketType) and cls.recv is SocketType.recv
+            and cls.send is SocketType.send)
+
+
+def _recv_failed(sock, buf, size, n):
+    """The bytes of a read whose first try returned ``n`` < 0, the
+    pooled ``buf`` given back in every case: -1 (the system call failed)
+    goes to the call seam (retried on EINTR, else the error raised: a
+    "would block" as BlockingIOError); -2 (``size`` outside 1..SMALL: a
+    program changed the transport's max_size) to the socket's recv."""
+    try:
+        if n == -1:
+            return _unpack(buf, retry(sock, _recv_small, buf, size))
+    finally:
+        _pool_push(buf)
+    return sock.recv(size)
 
 
 def _unsent(data, n):
@@ -67,6 +104,13 @@ class SocketTransport(selector_events._SelectorSocketTransport):
     _buffer_factory = list
     _buffer_size = 0
 
+    def __init__(self, loop, sock, *args, **kwargs):
+        # Whether reads and writes call the C functions on the socket's
+        # descriptor themselves (an instance attribute: CPython 3.11 reads
+        # one faster than a class attribute).
+        self._direct = _direct(sock)
+        super().__init__(loop, sock, *args, **kwargs)
+
     def get_write_buffer_size(self):
         return self._buffer_size
 
@@ -84,8 +128,23 @@ class SocketTransport(selector_events._SelectorSocketTransport):
             return
         if self._conn_lost:
             return
+        sock = self._sock
         try:
-            data = self._sock.recv(self.max_size)
+            if self._direct:
+                # sockcffi's recv short path, inline (module docstring).
+                try:
+                    buf = _pool_pop()
+                except IndexError:
+                    buf = new_small()
+                size = self.max_size
+                n = _recv_small(sock._fd, buf, size)
+                if n >= 0:
+                    data = _unpack(buf, n)
+                    _pool_push(buf)
+                else:
+                    data = _recv_failed(sock, buf, size, n)
+            else:
+                data = sock.recv(self.max_size)
         except (BlockingIOError, InterruptedError):
             return
         except (SystemExit, KeyboardInterrupt):
@@ -111,7 +170,8 @@ class SocketTransport(selector_events._SelectorSocketTransport):
 
     def write(self, data):
         # asyncio's checks, in its order (and its messages).
-        if not isinstance(data, (bytes, bytearray, memoryview)):
+        if data.__class__ is not bytes and not isinstance(
+                data, (bytes, bytearray, memoryview)):
             raise TypeError(f'data argument must be a bytes-like object, '
                             f'not {type(data).__name__!r}')
         if self._eof:
@@ -128,8 +188,15 @@ class SocketTransport(selector_events._SelectorSocketTransport):
         if self._buffer:
             chunk = _unsent(data, 0)
         else:
+            sock = self._sock
             try:
-                n = self._sock.send(data)
+                if data.__class__ is bytes and self._direct:
+                    # sockcffi's send short path, inline.
+                    n = _send(sock._fd, data, len(data), 0)
+                    if n < 0:
+                        n = retry(sock, _send, data, len(data), 0)
+                else:
+                    n = sock.send(data)
             except (BlockingIOError, InterruptedError):
                 n = 0
             except (SystemExit, KeyboardInterrupt):
