@@ -403,28 +403,42 @@ def test_buffered_protocol(loop):
     assert run(loop, main())
 
 
+async def on_tcp(loop, proto):
+    """A TCP transport for ``proto`` and its peer (a blocking stdlib
+    socket)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    transport, _ = await loop.create_connection(lambda: proto, "127.0.0.1",
+                                                port)
+    peer, _ = listener.accept()
+    listener.close()
+    return transport, peer
+
+
+async def reset_by(peer, proto):
+    """``peer`` resets the connection; the exception ``proto`` was lost
+    with, after ten more turns of the loop (for a second report)."""
+    # SO_LINGER 0: close() sends a reset.
+    peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                    struct.pack("ii", 1, 0))
+    peer.close()
+    exc = await proto.lost
+    for _ in range(10):
+        await asyncio.sleep(0)
+    return exc
+
+
 def test_reset_under_full_write_buffer(loop):
     """The peer resets while the transport's buffer is full: the protocol
     gets connection_lost(ConnectionResetError) exactly once, and nothing
     hangs."""
     async def main():
-        listener = socket.create_server(("127.0.0.1", 0))
-        port = listener.getsockname()[1]
         proto = Recorder(loop)
-        connect = loop.create_connection(lambda: proto, "127.0.0.1", port)
-        transport, _ = await connect
-        peer, _ = listener.accept()
-        listener.close()
+        transport, peer = await on_tcp(loop, proto)
         chunk = b"x" * 65536
         while "pause" not in proto.events:
             transport.write(chunk)
-        # SO_LINGER 0: close() sends a reset.
-        peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                        struct.pack("ii", 1, 0))
-        peer.close()
-        exc = await proto.lost
-        for _ in range(10):
-            await asyncio.sleep(0)
+        exc = await reset_by(peer, proto)
         transport.close()
         for _ in range(10):
             await asyncio.sleep(0)
@@ -611,24 +625,14 @@ def test_read_fallbacks(loop):
     the pooled buffer's size still reads, and a reset while reading gives
     connection_lost(ConnectionResetError) exactly once."""
     async def main():
-        listener = socket.create_server(("127.0.0.1", 0))
-        port = listener.getsockname()[1]
         proto = Recorder(loop)
-        transport, _ = await loop.create_connection(lambda: proto,
-                                                    "127.0.0.1", port)
-        peer, _ = listener.accept()
-        listener.close()
+        transport, peer = await on_tcp(loop, proto)
         transport._read_ready()        # a spurious readiness
         transport.max_size = 1 << 20
         peer.sendall(b"z" * 200000)
         while len(proto.data) < 200000:
             await asyncio.sleep(0)
-        peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                        struct.pack("ii", 1, 0))
-        peer.close()
-        exc = await proto.lost
-        for _ in range(10):
-            await asyncio.sleep(0)
+        exc = await reset_by(peer, proto)
         return bytes(proto.data), exc, proto.events
     data, exc, events = run(loop, main())
     assert data == b"z" * 200000
