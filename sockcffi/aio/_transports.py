@@ -192,9 +192,12 @@ class SocketTransport(selector_events._SelectorSocketTransport):
             try:
                 if data.__class__ is bytes and self._direct:
                     # sockcffi's send short path, inline.
-                    n = _send(sock._fd, data, len(data), 0)
+                    size = len(data)
+                    n = _send(sock._fd, data, size, 0)
+                    if n == size:
+                        return          # the usual case
                     if n < 0:
-                        n = retry(sock, _send, data, len(data), 0)
+                        n = retry(sock, _send, data, size, 0)
                 else:
                     n = sock.send(data)
             except (BlockingIOError, InterruptedError):
@@ -206,7 +209,7 @@ class SocketTransport(selector_events._SelectorSocketTransport):
                                   'Fatal write error on socket transport')
                 return
             if n == len(data) and data.__class__ is bytes:
-                return                  # the usual case, checked inline
+                return
             chunk = _unsent(data, n)
             if chunk is None:
                 return
