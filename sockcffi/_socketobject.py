@@ -66,6 +66,7 @@ _unpack = ffi.unpack
 # The hot system calls, bound once (a global load instead of a lookup on
 # ``lib`` per call).
 _c_send = lib.send
+_DONTWAIT = lib.MSG_DONTWAIT
 _c_recv = lib.recv
 _c_recv_small = lib.sockcffi_recv_small
 _c_recvfrom_small = lib.sockcffi_recvfrom_small
@@ -423,6 +424,27 @@ class SocketType(MessageCalls, OptionCalls):
             n = self._call_until(deadline, READ, _recv_into_view, view,
                                  nbytes, 0)
         return n
+
+    def _send_until(self, data, deadline):
+        """send(data) of bytes in timeout mode within ``deadline`` (the
+        deadline of a longer call: sockcffi.tls's write): a first attempt
+        before any wait, then the seam."""
+        sent = _c_send(self._fd, data, len(data), 0)
+        if sent < 0:
+            self._first_try_failed()
+            sent = self._call_until(deadline, WRITE, _c_send, data, len(data),
+                                    0)
+        return sent
+
+    def _send_now(self, data):
+        """send(data) of bytes without waiting, whatever the socket's mode
+        (sockcffi.tls's reader): 0 when the kernel takes none now or the
+        call was interrupted (the caller waits, then tries again)."""
+        sent = _c_send(self._fd, data, len(data), _DONTWAIT)
+        if sent < 0:
+            self._first_try_failed()
+            return 0
+        return sent
 
     # -- receiving --
 
