@@ -381,9 +381,11 @@ class SocketTLS:
         reading = what == "read"
         if not reading and (self._output or self._unsent):
             self._flush(deadline, what)
-        if fill_first is not None:
-            # False (non-blocking, nothing there): the SSL object says so.
-            self._fill(deadline, what, fill_first)
+        # A non-blocking socket found empty just now: the SSL object says
+        # so, and is not given a second recv() that would fail the same
+        # way (redis-py checks every connection like this per command).
+        empty = (fill_first is not None
+                 and not self._fill(deadline, what, fill_first))
         lock = self._lock
         outgoing = self._outgoing
         while True:
@@ -398,8 +400,11 @@ class SocketTLS:
             except _ssl.SSLWantReadError:
                 if not reading:
                     self._flush(deadline, what)
+                if empty and self._fills == fills:
+                    raise
                 if not self._fill(deadline, what, fills):
                     raise
+                empty = False
                 continue
             except BaseException:
                 # An alert OpenSSL wrote before failing goes to the peer,
