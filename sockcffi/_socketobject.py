@@ -423,6 +423,7 @@ class SocketType(MessageCalls, OptionCalls):
     _call_until = _seam.call_until
     _retry = _seam.retry
     _first_try_failed = _seam.first_try_failed
+    _call_first = _seam.call_first
 
     def _recv_into_until(self, view, deadline):
         """recv_into(view) in timeout mode within ``deadline`` (the deadline
@@ -516,12 +517,8 @@ class SocketType(MessageCalls, OptionCalls):
                 return 0
             # A first attempt before any wait, as in recv(); its view too
             # is taken at the call.
-            n = _recv_into_view(self._fd, buffer, nbytes, flags)
-            if n < 0:
-                self._first_try_failed()
-                n = self._call_timed(READ, _recv_into_view, buffer, nbytes,
-                                     flags)
-            return n
+            return self._call_first(READ, _recv_into_view, buffer, nbytes,
+                                    flags)
         view = writable_buffer(buffer)
         try:
             nbytes = _into_length(view, nbytes, "recv_into",
@@ -668,11 +665,7 @@ class SocketType(MessageCalls, OptionCalls):
             # A first attempt before any wait, as in send(); each view is
             # taken at its call, after the wait for a retry (_send_view).
             data = stable_buffer(data)
-            sent = _send_view(self._fd, data, flags)
-            if sent < 0:
-                self._first_try_failed()
-                sent = self._call_timed(WRITE, _send_view, data, flags)
-            return sent
+            return self._call_first(WRITE, _send_view, data, flags)
         view = stable_view(data)
         try:
             sent = _c_send(self._fd, view, len(view), flags)
