@@ -11,6 +11,7 @@ Only what that needs: object files (``gcc -c``), not linked images.
 import struct
 
 from .elf import ElfObject as ObjectFile   # the same shape as ELF's
+from .elf import ObjectFileError, zero_filled
 
 # IMAGE_FILE_MACHINE_* values named in reports: (name, bits).
 MACHINES = {
@@ -22,8 +23,8 @@ _IMAGE_SYM_CLASS_EXTERNAL, _IMAGE_SYM_CLASS_STATIC = 2, 3
 _IMAGE_SCN_CNT_UNINITIALIZED_DATA = 0x80
 
 
-class CoffError(ValueError):
-    """Not a COFF object file."""
+class CoffError(ObjectFileError):
+    """Not a COFF object file, or a truncated or corrupt one."""
 
 
 def is_coff(data: bytes) -> bool:
@@ -33,9 +34,22 @@ def is_coff(data: bytes) -> bool:
 
 def read(data: bytes) -> ObjectFile:
     """Parse ``data`` (a whole COFF object): every defined data symbol's
-    bytes, by its C name."""
+    bytes, by its C name.  CoffError for anything else, a truncated or
+    corrupt file included."""
     if not is_coff(data):
         raise CoffError("not a COFF object file")
+    try:
+        return _read(data)
+    except CoffError:
+        raise
+    except (struct.error, IndexError, KeyError, OverflowError,
+            ValueError) as e:
+        # A table or name that points past the data: cut short or corrupt.
+        raise CoffError("truncated or corrupt COFF object file (%s)"
+                        % e) from None
+
+
+def _read(data: bytes) -> ObjectFile:
     (machine, nsections, _, symtab, nsymbols, optional,
      _) = struct.unpack_from("<HHIIIHH", data)
     name, bits = MACHINES[machine]
@@ -75,7 +89,10 @@ def read(data: bytes) -> ObjectFile:
             lengths.get(section, home[3])]
         length = min(ends) - value
         if home[9] & _IMAGE_SCN_CNT_UNINITIALIZED_DATA or not home[4]:
-            symbols[symbol] = bytes(length)
+            symbols[symbol] = zero_filled(length, CoffError)
+        elif home[4] + value + length > len(data):
+            raise CoffError("truncated or corrupt COFF object file (section "
+                            "%d ends past the file)" % section)
         else:
             symbols[symbol] = data[home[4] + value:home[4] + value + length]
         # 32-bit x86 decorates C names with a leading underscore.

@@ -20,8 +20,12 @@ MACHINES = {
 _SHT_SYMTAB, _SHT_NOBITS = 2, 8
 
 
-class ElfError(ValueError):
-    """Not an ELF file, or not the symbol asked for."""
+class ObjectFileError(ValueError):
+    """An object file that cannot be read back (ELF or COFF)."""
+
+
+class ElfError(ObjectFileError):
+    """Not an ELF file, or a truncated or corrupt one."""
 
 
 class ElfObject(NamedTuple):
@@ -32,7 +36,39 @@ class ElfObject(NamedTuple):
 
 
 def read(data: bytes) -> ElfObject:
-    """Parse ``data`` (a whole ELF file): every sized data symbol's bytes."""
+    """Parse ``data`` (a whole ELF file): every sized data symbol's bytes.
+    ElfError for anything else, a truncated or corrupt file included."""
+    try:
+        return _read(data)
+    except ElfError:
+        raise
+    except (struct.error, IndexError, OverflowError, ValueError) as e:
+        # An offset or size that points past the data, a name without
+        # its NUL: the file is cut short or is not what its header says.
+        raise ElfError("truncated or corrupt ELF file (%s)" % e) from None
+
+
+def _slice(data: bytes, start: int, length: int) -> bytes:
+    if start < 0 or length < 0 or start + length > len(data):
+        raise ElfError("truncated or corrupt ELF file (%d bytes at offset "
+                       "%d of %d)" % (length, start, len(data)))
+    return data[start:start + length]
+
+
+# The largest zero-filled (.bss) symbol read back: the probe's arrays are a
+# few KiB; a corrupt size must not become a gigabyte allocation.
+_MAX_ZEROS = 1 << 24
+
+
+def zero_filled(length: int, error=ElfError) -> bytes:
+    """A zero-filled symbol's bytes; ``error`` for an impossible size."""
+    if not 0 <= length <= _MAX_ZEROS:
+        raise error("truncated or corrupt object file (a %d-byte "
+                       "zero-filled symbol)" % length)
+    return bytes(length)
+
+
+def _read(data: bytes) -> ElfObject:
     if data[:4] != b"\x7fELF" or len(data) < 52:
         raise ElfError("not an ELF file")
     bits = {1: 32, 2: 64}.get(data[4])
@@ -73,13 +109,12 @@ def read(data: bytes) -> ElfObject:
                                                                 "replace")
             home = sections[shndx]
             if home[1] == _SHT_NOBITS:
-                symbols[name] = bytes(length)
+                symbols[name] = zero_filled(length)
             else:
                 # In an object file a symbol's value is its offset in its
                 # section; in a linked file, an address within the section.
                 offset = value - home[3] if home[3] else value
-                symbols[name] = data[home[4] + offset:home[4] + offset
-                                     + length]
+                symbols[name] = _slice(data, home[4] + offset, length)
     return ElfObject(bits, "little" if order == "<" else "big",
                      MACHINES.get(machine, "e_machine %d" % machine),
                      symbols)

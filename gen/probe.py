@@ -13,6 +13,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sysconfig
 import tempfile
@@ -49,8 +50,11 @@ class Candidate(NamedTuple):
 
 def compiler_command() -> List[str]:
     cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
-    cmd = shlex.split(cc)
-    if not shutil.which(cmd[0]):
+    try:
+        cmd = shlex.split(cc)
+    except ValueError as e:             # an unbalanced quote
+        raise CompilerMissing("the compiler command %r: %s" % (cc, e))
+    if not cmd or not shutil.which(cmd[0]):
         raise CompilerMissing(
             "building needs a C compiler and the C library headers; no "
             "compiler was found (%r). On Debian/Ubuntu: apt-get install gcc "
@@ -58,13 +62,68 @@ def compiler_command() -> List[str]:
     return cmd
 
 
+# Seconds one compiler run may take before it counts as hung; the
+# environment variable overrides it (a slow emulated or remote compiler).
+TIMEOUT_VARIABLE = "SOCKCFFI_CC_TIMEOUT"
+DEFAULT_TIMEOUT = 300.0
+
+
+def compiler_timeout() -> float:
+    text = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise CompilerMissing("%s=%r: expected a positive number of seconds"
+                              % (TIMEOUT_VARIABLE, text))
+    return seconds
+
+
+def _text(data: bytes) -> str:
+    # A compiler may print any bytes (a locale's messages, a path): decode
+    # what is not UTF-8 as U+FFFD rather than fail on it; newlines as text
+    # mode reads them.
+    text = data.decode("utf-8", "replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def run_compiler(argv: List[str], cwd: Optional[str] = None):
+    """Run a compiler command to its end: a CompletedProcess with text
+    stdout and stderr.  A run longer than ``compiler_timeout()`` is killed
+    with every process it started (its own session) and raises
+    CompilerMissing; OSError when it cannot be started."""
+    limit = compiler_timeout()
+    with subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          start_new_session=True) as proc:
+        try:
+            out, err = proc.communicate(timeout=limit)
+        except BaseException as e:
+            # Timed out, or interrupted (^C reaches only this process: the
+            # compiler has a session of its own).
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            proc.wait()
+            if not isinstance(e, subprocess.TimeoutExpired):
+                raise
+            raise CompilerMissing(
+                "the C compiler did not finish within %g s (%s; set %s to "
+                "allow longer)" % (limit, argv[0],
+                                   TIMEOUT_VARIABLE)) from None
+    return subprocess.CompletedProcess(argv, proc.returncode, _text(out),
+                                       _text(err))
+
+
 def _run(cmd: List[str], source: str, workdir: str, args: Sequence[str]):
     path = os.path.join(workdir, "probe.c")
     with open(path, "w") as f:
         f.write(source)
-    return subprocess.run(cmd + list(args) + [path], cwd=workdir,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True)
+    return run_compiler(cmd + list(args) + [path], cwd=workdir)
 
 
 def include_block(headers: Sequence[str], system: str = "posix") -> str:
@@ -157,9 +216,7 @@ def _relative(path: str, include_dirs: Sequence[str]) -> str:
 
 
 def system_include_dirs(cmd) -> List[str]:
-    proc = subprocess.run(cmd + ["-E", "-v", "-x", "c", "/dev/null"],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True)
+    proc = run_compiler(cmd + ["-E", "-v", "-x", "c", "/dev/null"])
     dirs, inside = [], False
     for line in proc.stderr.splitlines():
         if line.startswith("#include <...> search starts here"):
@@ -525,7 +582,7 @@ def read_values(data: bytes, names: Sequence[str]):
         raw = obj.symbols["sockcffi_probe_values"]
         facts_raw = obj.symbols["sockcffi_probe_facts"]
         compiler = obj.symbols["sockcffi_probe_compiler"]
-    except (elf.ElfError, coff.CoffError, KeyError) as e:
+    except (elf.ObjectFileError, KeyError) as e:
         raise CompilerMissing("cannot read the compiled values back from "
                               "the object file (%s)" % e)
 
@@ -541,8 +598,12 @@ def read_values(data: bytes, names: Sequence[str]):
     for i, name in enumerate(names):
         value, negative = cells[2 * i], cells[2 * i + 1]
         values[name] = value - (1 << 64) if negative else value
+    facts_cells = words(facts_raw)
+    if len(facts_cells) != 11:
+        raise CompilerMissing("the object file's facts array holds %d "
+                              "values, not 11" % len(facts_cells))
     (is_glibc, major, minor, linux, is_mingw, w_major, w_minor, w_fix,
-     winnt, crt, is_linux) = words(facts_raw)
+     winnt, crt, is_linux) = facts_cells
     if is_mingw:
         libc = {"name": {1: "msvcrt", 2: "ucrt"}.get(crt), "version": None}
         sdk = {"name": "mingw-w64",

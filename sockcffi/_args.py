@@ -237,6 +237,25 @@ def writable_buffer(data):
         raise writable_error(data) from None
 
 
+def writable_octets(data):
+    """Format unit "w*" for a callee that takes a Python buffer (the SSL
+    object's read): a writable, C-contiguous memoryview of ``data`` in
+    bytes, so that its len() is the buffer's size, never ``len()`` of the
+    caller's object, and nothing read-only is written into.  Release it
+    (``with``) when the call ends."""
+    try:
+        view = memoryview(data)
+    except TypeError:
+        raise writable_error(data) from None
+    if view.readonly or not view.c_contiguous:
+        view.release()
+        raise writable_error(data)
+    try:
+        return view.cast("B")
+    finally:
+        view.release()
+
+
 def buffer_bytes(data):
     """The bytes of a bytes-like object (format unit "y*"), copied out
     through the buffer protocol: exact ``bytes`` as they are, anything

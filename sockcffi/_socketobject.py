@@ -29,8 +29,9 @@ Rules at the C boundary, held by every method (see README, "Safety"):
   the number in one atomic step.
 """
 import os
+import sys
 from _thread import RLock
-from errno import ECONNRESET
+from errno import EBADF, ECONNRESET, ENOTSOCK
 from operator import attrgetter as _attrgetter
 from time import monotonic
 from warnings import warn as _warn
@@ -96,6 +97,11 @@ _SOCK_CLOEXEC = getattr(lib, "SOCK_CLOEXEC", 0)
 _SOCK_FLAGS = _SOCK_NONBLOCK | _SOCK_CLOEXEC
 _SOL_SOCKET = lib.SOL_SOCKET
 _SO_ERROR = lib.SO_ERROR
+# What socket(fileno=N) refuses, as the running interpreter's own socket
+# does: CPython a closed number and one that is no socket, PyPy only a
+# closed number.
+_FILENO_ERRORS = ((EBADF,) if sys.implementation.name == "pypy"
+                  else (EBADF, ENOTSOCK))
 _SO_DOMAIN = getattr(lib, "SO_DOMAIN", None)
 _SO_TYPE = lib.SO_TYPE
 _SO_PROTOCOL = getattr(lib, "SO_PROTOCOL", None)
@@ -183,6 +189,13 @@ class SocketType(MessageCalls, OptionCalls):
             family = c_int(family)
             type = c_int(type)
             proto = c_int(proto)
+            storage, size = _new_storage()
+            if lib.getsockname(fd, storage, size) < 0:
+                err = ffi.errno
+                if err in _FILENO_ERRORS:
+                    raise from_errno(err)
+            elif family == -1:
+                family = ffi.cast("struct sockaddr *", storage).sa_family
             if family == -1:
                 if _SO_DOMAIN is not None:
                     family = _int_option(fd, _SOL_SOCKET, _SO_DOMAIN)
@@ -411,6 +424,7 @@ class SocketType(MessageCalls, OptionCalls):
     _call_until = _seam.call_until
     _retry = _seam.retry
     _first_try_failed = _seam.first_try_failed
+    _call_first = _seam.call_first
 
     def _recv_into_until(self, view, deadline):
         """recv_into(view) in timeout mode within ``deadline`` (the deadline
@@ -525,12 +539,8 @@ class SocketType(MessageCalls, OptionCalls):
                 return 0
             # A first attempt before any wait, as in recv(); its view too
             # is taken at the call.
-            n = _recv_into_view(self._fd, buffer, nbytes, flags)
-            if n < 0:
-                self._first_try_failed()
-                n = self._call_timed(READ, _recv_into_view, buffer, nbytes,
-                                     flags)
-            return n
+            return self._call_first(READ, _recv_into_view, buffer, nbytes,
+                                    flags)
         view = writable_buffer(buffer)
         try:
             nbytes = _into_length(view, nbytes, "recv_into",
@@ -677,11 +687,7 @@ class SocketType(MessageCalls, OptionCalls):
             # A first attempt before any wait, as in send(); each view is
             # taken at its call, after the wait for a retry (_send_view).
             data = stable_buffer(data)
-            sent = _send_view(self._fd, data, flags)
-            if sent < 0:
-                self._first_try_failed()
-                sent = self._call_timed(WRITE, _send_view, data, flags)
-            return sent
+            return self._call_first(WRITE, _send_view, data, flags)
         view = stable_view(data)
         try:
             sent = _c_send(self._fd, view, len(view), flags)

@@ -20,6 +20,7 @@ of a length no C integer has raises ValueError.
 from collections import namedtuple
 
 from . import records as _records
+from ._args import buffer_bytes as _buffer_bytes
 from ._args import c_int as _c_int
 from ._args import exact_int as _index
 from ._binding import ffi, lib
@@ -87,8 +88,10 @@ def _value(t, data):
 
 def decode_one(level, kind, data):
     """The typed value of one control message (raw bytes when untyped)."""
-    entry = _TYPES.get((level, kind))
-    data = bytes(data)
+    entry = _TYPES.get((_c_int(level), _c_int(kind)))
+    # Through the buffer protocol: bytes(5) would be five zero bytes, and
+    # bytes(2**62) an allocation that cannot succeed.
+    data = _buffer_bytes(data)
     if entry is None:
         return data
     return _value(entry[2], data)
@@ -98,8 +101,9 @@ def decode(ancdata):
     """recvmsg()'s ancillary data as a list of :class:`ControlMessage`."""
     out = []
     for level, kind, data in ancdata:
+        level, kind = _c_int(level), _c_int(kind)
         entry = _TYPES.get((level, kind))
-        data = bytes(data)
+        data = _buffer_bytes(data)
         if entry is None:
             out.append(ControlMessage(level, kind, None, data))
         else:

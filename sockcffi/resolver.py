@@ -559,7 +559,9 @@ def getservbyname(servicename, protocolname=_OMITTED):
 
 def getservbyport(port, protocolname=_OMITTED):
     """Return the service name for a port number (and optional protocol)."""
-    port = _c_int(port)
+    # PyPy takes a machine word here and checks its range (it does not
+    # wrap it to a C int as elsewhere: 2**32 + 80 is no port 80).
+    port = _pypy_word(port) if _PYPY else _c_int(port)
     proto = _proto_arg("getservbyport", protocolname)
     if not 0 <= port <= 0xffff:
         raise OverflowError("getservbyport: port must be 0-65535.")

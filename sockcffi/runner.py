@@ -12,6 +12,7 @@ asyncio's own.
 """
 import importlib.util
 import os
+import pkgutil
 import runpy
 import sys
 
@@ -40,6 +41,47 @@ def _loop_option(argv):
     return loop, argv
 
 
+def _unrunnable_module(name):
+    """What ``python -m NAME`` says of a module it cannot run (checked
+    as runpy checks it, before anything of the program runs), or None."""
+    if name.startswith("."):
+        return "Relative module names not supported"
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, AttributeError, TypeError, ValueError) as e:
+        why = ("Error while finding module specification for %r (%s: %s)"
+               % (name, type(e).__name__, e))
+        if name.endswith(".py"):
+            why += (". Try using '%s' instead of '%s' as the module name."
+                    % (name[:-3], name))
+        return why
+    if spec is None:
+        return "No module named %s" % name
+    if spec.submodule_search_locations is not None:     # a package
+        if name == "__main__" or name.endswith(".__main__"):
+            return "Cannot use package as __main__ module"
+        inner = _unrunnable_module(name + ".__main__")
+        if inner is not None:
+            return ("%s; %r is a package and cannot be directly executed"
+                    % (inner, name))
+    return None
+
+
+def _unrunnable_folder(path):
+    """What ``python PATH`` says of a folder or zip file without a
+    ``__main__`` module, or None (a script, or one that has it)."""
+    importer = pkgutil.get_importer(path)
+    if importer is None:
+        return None                     # a script
+    if hasattr(importer, "find_spec"):
+        found = importer.find_spec("__main__")
+    else:                               # PyPy 3.9's zipimporter
+        found = importer.find_module("__main__")
+    if found is not None:
+        return None
+    return "can't find '__main__' module in %r" % os.path.abspath(path)
+
+
 def _prepare(loop):
     patch()
     if loop == "sockcffi":
@@ -64,15 +106,8 @@ def main(argv):
         _prepare(loop)
         # As python -m says it: one line, exit 1 (an ImportError raised
         # while the module runs is the program's own, with its traceback).
-        try:
-            found = importlib.util.find_spec(argv[1])
-        except (ImportError, ValueError) as e:
-            found = None
-            why = ("Error while finding module specification for %r "
-                   "(%s: %s)" % (argv[1], type(e).__name__, e))
-        else:
-            why = "No module named %s" % argv[1]
-        if found is None:
+        why = _unrunnable_module(argv[1])
+        if why is not None:
             sys.stderr.write("%s: %s\n" % (sys.executable, why))
             return 1
         # As with python -m: sys.path[0] stays the current directory.
@@ -90,6 +125,10 @@ def main(argv):
             sys.executable, quote, os.path.abspath(path), quote, e.errno,
             e.strerror))
         return 2
+    why = _unrunnable_folder(path)
+    if why is not None:
+        sys.stderr.write("%s: %s\n" % (sys.executable, why))
+        return 1
     _prepare(loop)
     # As with python script.py: the script's directory comes first.
     sys.path[0] = os.path.dirname(os.path.abspath(path))

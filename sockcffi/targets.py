@@ -18,7 +18,6 @@ import os
 import platform
 import shlex
 import shutil
-import subprocess
 import sys
 from collections import namedtuple
 
@@ -91,13 +90,15 @@ def _catalogue_module():
 
 
 def _dump_machine(cmd):
+    probe = _probe_module()
     try:
-        proc = subprocess.run(cmd + ["-dumpmachine"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE,
-                              universal_newlines=True, timeout=60)
+        proc = probe.run_compiler(cmd + ["-dumpmachine"])
     except OSError:
         return ""
-    return proc.stdout.strip() if proc.returncode == 0 else ""
+    except probe.CompilerMissing as e:       # it hung
+        raise TargetError(str(e))
+    lines = proc.stdout.split("\n") if proc.returncode == 0 else [""]
+    return lines[0].strip()             # one line, whatever else it says
 
 
 def _host_cc():
@@ -146,10 +147,18 @@ def resolve(triple=None, cc=None, sysroot=None, include_dirs=()):
             raise TargetError("--include %s: no such directory" % d)
     if sysroot is not None and not os.path.isdir(sysroot):
         raise TargetError("--sysroot %s: no such directory" % sysroot)
-    if cc:
-        cmd = shlex.split(cc)          # a compiler and its flags
-        if not cmd or not shutil.which(cmd[0]):
+    if cc is not None:
+        try:
+            cmd = shlex.split(cc)      # a compiler and its flags
+        except ValueError as e:        # an unbalanced quote
+            raise TargetError("--cc %r: %s" % (cc, e))
+        if not cmd:
+            raise TargetError("--cc %r names no compiler" % cc)
+        if not shutil.which(cmd[0]):
             raise TargetError("compiler not found: %s" % cc)
+        if os.sep in cmd[0]:
+            # The probe runs it from a temporary folder.
+            cmd[0] = os.path.abspath(cmd[0])
         triple = triple or _dump_machine(cmd) or "unknown"
         target = Target(triple, "musl" if triple.endswith("musl") else None,
                         cmd, [], "check the compiler given with --cc")

@@ -55,6 +55,7 @@ import threading
 import weakref
 from time import monotonic
 
+from ._args import ssize, writable_octets
 from .errors import timeout as _timeout_error
 from .sockets import SocketType
 from .waiting import READ, WRITE, wait
@@ -245,7 +246,15 @@ class SocketTLS:
         self._run("handshake", self._sslobj.do_handshake)
 
     def read(self, len, buffer=None):
-        args = (len,) if buffer is None else (len, buffer)
+        # As _ssl converts them ("n", "w*"): PyPy's _ssl would size the
+        # read by len() of the object and write into a read-only one.
+        len = ssize(len)
+        if buffer is not None:
+            with writable_octets(buffer) as octets:
+                return self._read(len, (len, octets))
+        return self._read(len, (len,))
+
+    def _read(self, len, args):
         # While a stream of records is being read, the SSL object is known
         # to need the next one when it holds no plaintext and no
         # ciphertext: receive it first rather than have the SSL object

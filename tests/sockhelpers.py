@@ -1,7 +1,9 @@
 """Shared helpers for the tests (not a test module): socket pairs,
 closing, threads, and running code in a child interpreter."""
+import io
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -9,7 +11,10 @@ import tempfile
 import textwrap
 import threading
 
+import pytest
+
 import sockcffi
+from sockcffi import inspector
 
 MODULES = {"stdlib": socket, "sockcffi": sockcffi}
 BY_NAME = ("gaierror", "herror", "timeout", "TimeoutError")
@@ -131,3 +136,41 @@ def run_child_json(code, timeout):
     """Run ``code`` (dedented) in a child; the JSON it prints last."""
     out = run_script_ok(["-c", textwrap.dedent(code)], timeout)
     return json.loads(out.splitlines()[-1])
+
+
+# --- the inspector's command line (test_targets, test_matrix) --------------
+
+def cross_compiler(target):
+    """Debian's compiler for a probe target (musl: musl-gcc)."""
+    return {"musl": "musl-gcc"}.get(target, target + "-gcc")
+
+
+def need_compiler(target):
+    """Skip without the target's compiler, or fail where the test run
+    installed them (SOCKCFFI_REQUIRE_CROSS=1, tools/run_tests.sh)."""
+    cc = cross_compiler(target)
+    if shutil.which(cc) is None:
+        if os.environ.get("SOCKCFFI_REQUIRE_CROSS") == "1":
+            pytest.fail("%s is not installed (tools/run_tests.sh installs "
+                        "it)" % cc)
+        pytest.skip("%s is not installed" % cc)
+
+
+def run_inspector(*argv):
+    """inspector.run(argv) -> (status, stdout text)."""
+    out = io.StringIO()
+    status = inspector.run(list(argv), out)
+    return status, out.getvalue()
+
+
+def run_module(*argv, env=None, **kwargs):
+    """``python -m sockcffi`` from the directory holding the installed
+    package (no gen/ there: the probe comes with the package, and that is
+    the sockcffi it runs); ``env`` instead of this process's environment."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(
+        sockcffi.__file__)))
+    env = dict(os.environ if env is None else env, PYTHONPATH=root)
+    return subprocess.run([sys.executable, "-m", "sockcffi"] + list(argv),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, env=env, cwd=root,
+                          timeout=300, **kwargs)

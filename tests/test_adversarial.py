@@ -14,8 +14,9 @@ import sys
 
 import pytest
 
-TOOL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
-    __file__))), "tools", "adversarial.py")
+TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))), "tools")
+TOOL = os.path.join(TOOLS, "adversarial.py")
 PYPY = sys.implementation.name == "pypy"
 
 
@@ -64,9 +65,10 @@ def test_no_failures(report, column):
 def test_every_class_ran(report):
     classes = report["classes"]
     for name in ("int", "buffer", "trunc", "export", "race", "close",
-                 "random"):
+                 "random", "surface"):
         assert classes[name]["cases"] > 0, name
-    assert report["totals"]["cases"] >= 900
+    assert report["totals"]["cases"] >= 1400
+    assert classes["surface"]["cases"] >= 500
     assert report["exit"] == 0, report["output"]
 
 
@@ -82,3 +84,39 @@ def test_rss_flat_across_hot_calls(tmp_path):
     assert len(results) >= 9
     for name, row in results.items():
         assert row["growth_kib"] <= 256, (name, row)
+
+
+@pytest.fixture
+def surface(monkeypatch):
+    monkeypatch.syspath_prepend(TOOLS)
+    import adversarial_surface
+    return adversarial_surface
+
+
+def test_every_public_callable_is_covered_or_listed_with_a_reason(surface):
+    """The surface class is made from the public API: every public
+    callable (socket methods, the stdlib's functions, every public
+    module's __all__) has an entry -- each parameter of a known kind with
+    a good value -- or a reason; zero-argument ones have nothing to
+    attack."""
+    assert surface.uncovered() == []
+    names = surface.public_callables()
+    for name in ("records.decode", "options.set", "cmsg.encode",
+                 "batch.sendmmsg", "afalg.sendmsg_afalg",
+                 "tls.SocketTLS.write", "interop.from_stdlib",
+                 "socket.recv_into", "resolver.getaddrinfo", "inet.inet_ntop",
+                 "ancillary.CMSG_SPACE"):
+        assert name in names, name
+    stale = {n.split("#")[0] for n in surface.ENTRIES} | set(
+        surface.REASONS)
+    assert stale - set(names) == set(), "entries for no public callable"
+
+
+def test_a_new_public_function_without_an_entry_fails(surface, monkeypatch):
+    from sockcffi import records
+
+    def shiny(data, size):
+        return data[:size]
+    monkeypatch.setattr(records, "shiny", shiny, raising=False)
+    monkeypatch.setattr(records, "__all__", records.__all__ + ["shiny"])
+    assert ("records.shiny", "no entry and no reason") in surface.uncovered()

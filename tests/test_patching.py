@@ -218,9 +218,16 @@ def test_console_script_runs_too(program, tmp_path):
     assert proc.stdout.endswith("served\n")
 
 
-@pytest.mark.parametrize("args", [["missing.py"], ["-m", "nosuch"],
-                                  ["-m", "nosuch.sub"]])
+@pytest.mark.parametrize("args", [
+    ["missing.py"], ["-m", "nosuch"], ["-m", "nosuch.sub"], ["folder"],
+    ["-m", "json"], ["-m", "pkg"], ["-m", "pkg.__main__"], ["-m", ".rel"],
+    ["-m", "prog.py"]])
 def test_run_reports_a_missing_program_as_python_does(args, tmp_path):
+    # A folder and a package without __main__, a relative name, a file
+    # name given to -m: python's one line, and its exit status.
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
     ours = _python(["-m", "sockcffi", "run"] + args, str(tmp_path))
     theirs = _python(args, str(tmp_path))
     assert theirs.returncode != 0

@@ -273,3 +273,68 @@ def test_conversions_own_the_descriptor_the_source_held():
                 o.close()
         assert bad == 0, bad
     """)
+
+
+def test_cmsg_decode_converts_its_arguments():
+    # Found by the surface class of tools/adversarial.py: decode_one()
+    # looked its table up with the caller's level and type objects (an
+    # __index__-only one missed it) and made bytes(data) of an int (five
+    # zero bytes for 5, an impossible allocation for 2**62).
+    run_child("""
+        from sockcffi import cmsg
+        class Index:
+            def __init__(self, v): self.v = v
+            def __index__(self): return self.v
+        ttl = cmsg.decode_one(Index(socket.IPPROTO_IP), Index(socket.IP_TTL),
+                              b"\\x05\\0\\0\\0")
+        assert ttl == 5, ttl
+        for bad in (5, 2 ** 62, "text", None):
+            assert raises(TypeError, cmsg.decode_one, socket.IPPROTO_IP,
+                          socket.IP_TTL, bad)
+            assert raises(TypeError, cmsg.decode,
+                          [(socket.IPPROTO_IP, socket.IP_TTL, bad)])
+        got = cmsg.decode([(Index(socket.IPPROTO_IP), socket.IP_TTL,
+                            memoryview(b"\\x07\\0\\0\\0"))])
+        assert got[0].value == 7 and got[0].level.__class__ is int, got
+    """)
+
+
+def test_socket_on_a_descriptor_that_is_no_socket_as_the_stdlib():
+    # Found by the surface class: CPython's socket(fileno=N) checks N with
+    # getsockname() (EBADF, ENOTSOCK); sockcffi took any number.  PyPy's
+    # own socket takes it: sockcffi follows the running interpreter.
+    run_child("""
+        r, w = os.pipe()
+        spare = os.dup(w); os.close(spare)           # a closed number
+        def made(mod, fd):
+            try:
+                s = mod.socket(mod.AF_UNIX, mod.SOCK_STREAM, 0, fileno=fd)
+            except OSError as e:
+                return ("raise", e.errno)
+            s.detach()
+            return ("ok",)
+        for fd in (r, spare):
+            ours, theirs = made(socket, fd), made(stdlib, fd)
+            assert ours == theirs, (fd, ours, theirs)
+        a, b = socket.socketpair()
+        s = socket.socket(fileno=os.dup(a.fileno()))
+        assert s.family == socket.AF_UNIX, s.family
+        s.close(); a.close(); b.close(); os.close(r); os.close(w)
+    """)
+
+
+def test_getservbyport_checks_the_port_as_the_stdlib():
+    # Found by the surface class on PyPy: the port was wrapped to a C int
+    # (2**32 + 80 asked for port 80, 2**63 for port 0: OSError "not
+    # found") where PyPy's socket raises OverflowError.
+    run_child("""
+        for port in (2 ** 32 + 80, 2 ** 32, 2 ** 31, 2 ** 63, 2 ** 64 + 80,
+                     -1, 65536, LyingInt(2 ** 32 + 80)):
+            def get(mod):
+                try:
+                    return mod.getservbyport(port, "tcp")
+                except Exception as e:
+                    return type(e)
+            assert get(socket) == get(stdlib), (port, get(socket),
+                                                 get(stdlib))
+    """)

@@ -6,39 +6,20 @@ gcc-mips-linux-gnu, gcc-aarch64-linux-gnu, their libc6-dev-*-cross and
 linux-libc-dev-*-cross, musl-tools).  A missing one skips its tests, unless
 SOCKCFFI_REQUIRE_CROSS=1 (set by tools/run_tests.sh) makes that a failure.
 """
-import io
+import importlib
 import json
 import os
 import platform
 import shutil
 import socket
 import subprocess
-import sys
+import time
 
 import pytest
 
 import sockcffi
 from sockcffi import constants, inspector, targets
-
-COMPILERS = {"mips-linux-gnu": "mips-linux-gnu-gcc",
-             "aarch64-linux-gnu": "aarch64-linux-gnu-gcc",
-             "musl": "musl-gcc"}
-
-
-def need(target):
-    cc = COMPILERS[target]
-    if shutil.which(cc) is None:
-        if os.environ.get("SOCKCFFI_REQUIRE_CROSS") == "1":
-            pytest.fail("%s is not installed (tools/run_tests.sh installs "
-                        "it)" % cc)
-        pytest.skip("%s is not installed" % cc)
-
-
-def run(*argv):
-    """inspector.run(argv) -> (status, stdout text)."""
-    out = io.StringIO()
-    status = inspector.run(list(argv), out)
-    return status, out.getvalue()
+from sockhelpers import need_compiler as need, run_inspector as run, run_module
 
 
 def probe_json(*argv):
@@ -230,18 +211,6 @@ def test_selection_applies_to_the_target(mips):
 
 # ---------------------------------------------------------------- errors
 
-def run_module(*argv, **kwargs):
-    """``python -m sockcffi`` from the directory holding the installed
-    package (no gen/ there: the probe comes with the package)."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(
-        sockcffi.__file__)))
-    env = dict(os.environ, PYTHONPATH=root)
-    return subprocess.run([sys.executable, "-m", "sockcffi"] + list(argv),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, env=env, cwd=root,
-                          timeout=300, **kwargs)
-
-
 def one_line_error(proc, fragment):
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == ""                      # nothing half-written
@@ -280,6 +249,142 @@ def test_missing_headers_exit_2(tmp_path):
     wrapper.chmod(0o755)
     one_line_error(run_module("probe", "--cc", str(wrapper)),
                    "cannot include <sys/socket.h>")
+
+
+def fake_compiler(tmp_path, name, body):
+    """A compiler that is a shell script (``body``; $HOST is the build's
+    own compiler command)."""
+    path = tmp_path / name
+    host = " ".join(targets.resolve().cmd)
+    path.write_text("#!/bin/sh\nHOST='%s'\n%s\n" % (host, body))
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_unbalanced_cc_quote_exits_2():
+    one_line_error(run_module("probe", "--cc", "'unbalanced"),
+                   "No closing quotation")
+
+
+@pytest.mark.parametrize("cc", ["", "   "])
+def test_empty_cc_is_an_error_not_the_host_compiler(cc):
+    one_line_error(run_module("probe", "--cc", cc), "names no compiler")
+
+
+def test_unbalanced_cc_variable_exits_2():
+    env = dict(os.environ, CC="'unbalanced")
+    one_line_error(run_module("probe", env=env), "No closing quotation")
+
+
+def test_compiler_failing_in_non_utf8_exits_2(tmp_path):
+    cc = fake_compiler(tmp_path, "cc-latin1",
+                       "printf 'd\\351j\\340 \\377\\376\\n' >&2; exit 1")
+    one_line_error(run_module("probe", "--cc", cc), "d\ufffdj\ufffd")
+
+
+def test_compiler_chatting_in_non_utf8_still_probes(tmp_path):
+    # Warnings in a legacy encoding on stderr, a banner on stdout of
+    # -dumpmachine: the probe reads past them.
+    cc = fake_compiler(tmp_path, "cc-chatty",
+                       "printf '\\377 avertissement\\n' >&2; "
+                       'exec $HOST "$@"')
+    proc = run_module("probe", "--cc", cc, "SOL_SOCKET", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["records"][0]["value"] == \
+        socket.SOL_SOCKET
+
+
+@pytest.mark.parametrize("keep", [0, 16, 60, 300, -100])
+def test_truncated_object_file_exits_2(tmp_path, keep):
+    # The compiler succeeds but leaves a values.o cut short (keep > 0: its
+    # first bytes; keep < 0: all but its last bytes).
+    cut = "head -c %d" % keep
+    cc = fake_compiler(tmp_path, "cc-truncating",
+                       '$HOST "$@" || exit $?\n'
+                       'if [ -f values.o ]; then %s values.o > cut.o; '
+                       "mv cut.o values.o; fi" % cut)
+    message = one_line_error(run_module("probe", "--cc", cc),
+                             "cannot read the compiled values back")
+    assert ("truncated or corrupt" in message or "not an ELF" in message
+            or "values for" in message)
+
+
+def test_hanging_compiler_is_timed_out(tmp_path):
+    # -dumpmachine answers, the compile hangs (in a child of the script,
+    # so the whole process group must go).
+    cc = fake_compiler(tmp_path, "cc-hanging",
+                       'case "$*" in *-dumpmachine*) exec $HOST "$@";; esac\n'
+                       "sleep 600 & wait")
+    env = dict(os.environ, SOCKCFFI_CC_TIMEOUT="2")
+    started = time.monotonic()
+    one_line_error(run_module("probe", "--cc", cc, env=env),
+                   "did not finish within 2 s")
+    assert time.monotonic() - started < 60
+
+
+def test_hanging_dumpmachine_is_timed_out(tmp_path):
+    cc = fake_compiler(tmp_path, "cc-mute", "exec sleep 600")
+    env = dict(os.environ, SOCKCFFI_CC_TIMEOUT="0.5")
+    one_line_error(run_module("probe", "--cc", cc, env=env),
+                   "did not finish within 0.5 s")
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "0", "inf"])
+def test_bad_timeout_variable_exits_2(value):
+    env = dict(os.environ, SOCKCFFI_CC_TIMEOUT=value)
+    one_line_error(run_module("probe", env=env), "SOCKCFFI_CC_TIMEOUT")
+
+
+def test_relative_cc_path_and_chatty_dumpmachine(tmp_path):
+    # A path relative to the caller's folder still names the compiler
+    # once the probe works in its own; a -dumpmachine of two lines gives
+    # a one-line triple.
+    cc = fake_compiler(tmp_path, "cc-two-lines",
+                       'case "$*" in *-dumpmachine*) echo banner;; esac\n'
+                       'exec $HOST "$@"')
+    root = os.path.dirname(os.path.dirname(os.path.abspath(
+        sockcffi.__file__)))
+    proc = run_module("probe", "--cc", os.path.relpath(cc, root),
+                      "SOL_SOCKET", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["target"]["triple"] == "banner"
+
+
+def _object_file(tmp_path, cc):
+    source = tmp_path / "o.c"
+    source.write_text("long long sockcffi_probe_values[4] = {1, 2, 3, 4};\n"
+                      "char sockcffi_probe_compiler[] = \"cc\";\n"
+                      "long long zeroed[8];\n")
+    subprocess.run([cc, "-c", "-fdata-sections", "-o", str(tmp_path / "o.o"),
+                    str(source)], check=True, timeout=120)
+    return (tmp_path / "o.o").read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["elf", "coff"])
+def test_object_readers_raise_their_error_on_any_damage(tmp_path, kind):
+    """Every prefix of a real object file, and the file with each header
+    byte flipped: a result or ObjectFileError, nothing else."""
+    gen = targets._gen()
+    elf = importlib.import_module(gen.__name__ + ".elf")
+    coff = importlib.import_module(gen.__name__ + ".coff")
+    if kind == "elf":
+        data, reader = _object_file(tmp_path, targets.resolve().cmd[0]), elf
+    else:
+        cc = "x86_64-w64-mingw32-gcc"
+        if shutil.which(cc) is None:
+            pytest.skip("%s is not installed" % cc)
+        data, reader = _object_file(tmp_path, cc), coff
+    assert reader.read(data).symbols["sockcffi_probe_values"][:8] == \
+        (1).to_bytes(8, "little")
+    damaged = [data[:n] for n in range(0, len(data), 7)]
+    for i in range(min(len(data), 256)):
+        for bits in (0x01, 0x80, 0xff):
+            damaged.append(data[:i] + bytes([data[i] ^ bits]) + data[i + 1:])
+    for blob in damaged:
+        try:
+            reader.read(blob)
+        except elf.ObjectFileError:
+            pass
 
 
 def test_installed_package_carries_the_probe():

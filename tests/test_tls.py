@@ -324,6 +324,17 @@ def test_install_is_idempotent_and_uninstall_restores():
     assert "_wrap_socket" not in vars(ssl.SSLContext)
 
 
+def socket_tls_pair(a, b):
+    """SocketTLS server on ``a``, client on ``b`` (no handshake yet), and
+    the client's context."""
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(CERT)
+    cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    cctx.load_verify_locations(CERT)
+    return (tls.SocketTLS(sctx, a, True),
+            tls.SocketTLS(cctx, b, False, "localhost"), cctx)
+
+
 @needs_cert
 def test_socket_tls_directly_over_a_sockcffi_socketpair():
     """SocketTLS on its own (no ssl.SSLSocket): what _ssl's socket object
@@ -331,12 +342,7 @@ def test_socket_tls_directly_over_a_sockcffi_socketpair():
     tls.install(memory_bio=True)
     try:
         a, b = sockcffi.socketpair()
-        sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        sctx.load_cert_chain(CERT)
-        cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        cctx.load_verify_locations(CERT)
-        server = tls.SocketTLS(sctx, a, True)
-        client = tls.SocketTLS(cctx, b, False, "localhost")
+        server, client, cctx = socket_tls_pair(a, b)
         done = []
 
         def serve():
@@ -470,6 +476,58 @@ def test_a_read_does_not_wait_to_send_a_writes_ciphertext(timeout):
         assert not writer.is_alive() and not peer.is_alive()
         assert wrote == [len(big)]
         assert received == big
+    finally:
+        a.close()
+        b.close()
+        tls.uninstall()
+
+
+@needs_cert
+def test_read_into_a_buffer_converts_as_ssl_does():
+    """Found by the surface class of tools/adversarial.py: on PyPy the
+    SSL object's read sized the read by len() of the caller's object
+    (0 for a bytearray subclass that says so) and wrote into read-only
+    buffers -- a bytes object, a read-only memoryview -- and a length
+    whose comparisons lie read past it.  As CPython's _ssl: the length
+    is an exact int ("n"), the buffer a writable contiguous one ("w*")."""
+    class Lying(bytearray):
+        def __len__(self):
+            return 0
+
+    class LyingInt(int):
+        def __gt__(self, other):
+            return False
+
+        def __lt__(self, other):
+            return True
+
+    tls.install(memory_bio=True)
+    a, b = sockcffi.socketpair()
+    a.settimeout(JOIN)
+    b.settimeout(JOIN)
+    try:
+        server, client, _ = socket_tls_pair(a, b)
+        thread = threading.Thread(target=lambda: (
+            server.do_handshake(), server.write(b"x" * 64)), daemon=True)
+        thread.start()
+        client.do_handshake()
+        thread.join(JOIN)
+        frozen = bytes(32)
+        for readonly in (frozen, memoryview(bytearray(32)).toreadonly()):
+            with pytest.raises(TypeError):
+                client.read(16, readonly)
+        assert frozen == bytes(32)
+        with pytest.raises(TypeError):
+            client.read(16, memoryview(bytearray(64))[::2])
+        buf = Lying(32)
+        assert client.read(16, buf) == 16
+        assert bytes(buf) == b"x" * 16 + bytes(16)
+        buf = bytearray(32)
+        assert client.read(LyingInt(8), buf) == 8
+        assert bytes(buf) == b"x" * 8 + bytes(24)
+        assert client.read(LyingInt(8)) == b"x" * 8
+        with pytest.raises(TypeError):
+            client.read(8.0)
     finally:
         a.close()
         b.close()

@@ -31,6 +31,11 @@ Classes of cases and what each one checks:
                descriptor has two owners
 ``random``     random sizes for bufsize/nbytes/ancbufsize/buflen against the
                stdlib (``diff``), seeded, more with ``--long``
+``surface``    generated from the public API (tools/adversarial_surface.py):
+               every int, bytes and writable-buffer parameter of every
+               public callable, against the honest value and the stdlib
+               (a third of the hostile values per parameter; all with
+               ``--long``); resizes during calls; conversions racing close
 =============  ==============================================================
 
 Each case runs in a child process (many cases per child, the parent
@@ -42,7 +47,7 @@ bytes, descriptor leaks and differences from the stdlib.
 Usage::
 
     python tools/adversarial.py            # the standard run
-    python tools/adversarial.py --long     # more random cases
+    python tools/adversarial.py --long     # more random and surface cases
     python tools/adversarial.py --json FILE
     python tools/adversarial.py --rss [--iterations N]   # RSS per hot call
 """
@@ -60,6 +65,9 @@ import tempfile
 import threading
 import time
 
+from adversarial_surface import (IndexOnly, LyingInt, SurfaceFailure,
+                                 surface_cases, wait_until_blocked)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 JOIN = 10.0            # bound for every thread join and socket wait
 CASE_LIMIT = 20.0      # seconds one case may take before it is a hang
@@ -67,47 +75,6 @@ PYPY = sys.implementation.name == "pypy"
 
 
 # --- hostile objects ---------------------------------------------------------
-
-class LyingInt(int):
-    """An int whose comparisons all claim it is tiny and equal to anything;
-    only its real value (what operator.index gives) is honest."""
-
-    def __lt__(self, other):
-        return True
-
-    def __le__(self, other):
-        return True
-
-    def __gt__(self, other):
-        return False
-
-    def __ge__(self, other):
-        return False
-
-    def __eq__(self, other):
-        return True
-
-    def __ne__(self, other):
-        return False
-
-    __hash__ = int.__hash__
-
-    def __repr__(self):
-        return "LyingInt(%d)" % int(self)
-
-
-class IndexOnly:
-    """Only ``__index__``: an integer by the protocol, not by type."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def __index__(self):
-        return self.value
-
-    def __repr__(self):
-        return "IndexOnly(%d)" % self.value
-
 
 class LyingBytes(bytes):
     """bytes whose len() is far larger than its buffer."""
@@ -733,26 +700,6 @@ def export_cases():
         case("export", name, "diff")(run(name, call))
 
 
-def wait_until_blocked(thread_id, limit=JOIN):
-    """Return once the thread is asleep in a system call (poll, accept,
-    recv ...), read from /proc: a bounded check of its state, never a
-    fixed sleep standing in for synchronisation."""
-    path = "/proc/self/task/%d/" % thread_id
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        try:
-            with open(path + "stat") as f:
-                state = f.read().rpartition(")")[2].split()[0]
-            with open(path + "wchan") as f:
-                wchan = f.read()
-        except OSError:
-            return False
-        if state == "S" and wchan not in ("", "0"):
-            return True
-        time.sleep(0.001)
-    return False
-
-
 def race_cases():
     """Close or detach the socket from another thread while a timed call
     waits, hand its descriptor number to a new connection with data of its
@@ -1055,6 +1002,7 @@ def build_cases(long_mode=False, seed=1):
     race_cases()
     close_cases()
     random_cases(2000 if long_mode else 200, seed)
+    surface_cases(case, long_mode)
 
 
 # --- the child: run cases, one JSON line each --------------------------------
@@ -1087,24 +1035,35 @@ def child(names, side, out):
     # The race cases interrupt blocked threads with SIGUSR1: a handler that
     # does nothing, so the system call fails with EINTR and is retried.
     signal.signal(signal.SIGUSR1, lambda signum, frame: None)
+    def new_fds(before):
+        # /proc/self/fd lists the directory's own descriptor as it is read.
+        return [fd for fd in fd_set() - before
+                if os.path.exists("/proc/self/fd/" + fd)]
+
     for name in names:
         klass, kind, f = CASES[name]
         out.write(json.dumps({"begin": name}) + "\n")
         out.flush()
-        gc.collect()
         before = fd_set()
         record = {"case": name, "class": klass}
+        started = time.monotonic()
         try:
             record["outcome"] = repr(f(mod))
-        except Failure as e:
+        except (Failure, SurfaceFailure) as e:
             record["failure"] = str(e)[:300]
         except Exception as e:      # noqa: BLE001 - reported, not hidden
             record["error"] = "%s: %s" % (type(e).__name__, str(e)[:200])
+        record["seconds"] = round(time.monotonic() - started, 3)
+        # A leak is a descriptor still open after three collections.  They
+        # run only when a descriptor is left (PyPy's take tens of ms each,
+        # most of a run when made around every case); garbage of a case
+        # never hides the next one's leaks, as it is collected here.
+        leaked = new_fds(before)
         for _ in range(3):
+            if not leaked:
+                break
             gc.collect()
-        # /proc/self/fd lists the directory's own descriptor as it is read.
-        leaked = [fd for fd in fd_set() - before
-                  if os.path.exists("/proc/self/fd/" + fd)]
+            leaked = new_fds(before)
         if leaked:
             record["fd_leak"] = len(leaked)
         out.write(json.dumps(record) + "\n")
@@ -1133,7 +1092,7 @@ def run_side(side, names, python, args, log):
         proc.stdin.write("\n".join(remaining))
         proc.stdin.close()
         state = {"current": None, "deadline": time.monotonic() + CASE_LIMIT,
-                 "hung": False}
+                 "hung": False, "last": None}
 
         def watch():
             while proc.poll() is None:
@@ -1152,8 +1111,10 @@ def run_side(side, names, python, args, log):
             else:
                 records[item["case"]] = item
                 state["current"] = None
+                state["last"] = item["case"]
         proc.wait()
         w.join(JOIN)
+        before = len(remaining)
         remaining = [n for n in remaining if n not in records]
         current = state["current"]
         if current is not None:
@@ -1164,9 +1125,18 @@ def run_side(side, names, python, args, log):
                                              proc.returncode))
             remaining.remove(current)
         elif remaining and proc.returncode:
-            log("%s: child exited %s with cases left"
-                % (side, proc.returncode))
-            break
+            # Died between cases (a heap an earlier case corrupted, as
+            # PyPy's own recvfrom_into does): go on in a new child while
+            # children make progress.
+            # The crash counts against the case that ran last.
+            last = state["last"]
+            log("%s: child exited %s with cases left (after %s)"
+                % (side, proc.returncode, last))
+            if last is not None:
+                records[last] = dict(records[last], crash=proc.returncode,
+                                     after_case=True)
+            if len(remaining) == before:
+                break
     return records
 
 
@@ -1313,11 +1283,13 @@ def main(argv=None):
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--long", action="store_true",
-                   help="ten times the random cases")
+                   help="ten times the random cases, every surface variant")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", metavar="FILE", help="write the records here")
     p.add_argument("--class", dest="klass", action="append",
                    help="run only these classes")
+    p.add_argument("--match", metavar="TEXT",
+                   help="run only the cases whose name contains TEXT")
     p.add_argument("--rss", action="store_true",
                    help="measure RSS growth across hot calls instead")
     p.add_argument("--iterations", type=int, default=200000)
@@ -1352,7 +1324,8 @@ def _run(args):
         return 0
     build_cases(args.long, args.seed)
     names = sorted(n for n, (k, _, _) in CASES.items()
-                   if not args.klass or k in args.klass)
+                   if (not args.klass or k in args.klass)
+                   and (not args.match or args.match in n))
     if args.make_reference:
         make_reference(names, args.make_reference)
         return 0
