@@ -346,6 +346,12 @@ class SocketTLS:
         elif not length:
             return self._run("write", write_part, 0, 0, deadline=deadline)
         while done < length:
+            if done and deadline is not None and monotonic() >= deadline:
+                # The timeout passed while the kernel kept taking the
+                # ciphertext (sends are tried before any poll, so no wait
+                # saw it): the plaintext sent so far is the result, as for
+                # a partial send(), rather than encrypting on past it.
+                return done
             end = min(length, done + chunk)
             done += self._run("write", write_part, done, end,
                               deadline=deadline, flush=False)
