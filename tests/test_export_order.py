@@ -94,8 +94,8 @@ CHILD = textwrap.dedent(r"""
                 return out
 
     def wait_started():
-        """An event set when sockcffi's call seam starts to wait (the
-        stdlib has no hook: set at once, so the resize comes at once)."""
+        # An event set when sockcffi's call seam starts to wait (the
+        # stdlib has no hook: set at once, so the resize comes at once).
         import sockcffi.waiting as seam
         waiting = threading.Event()
         if mod is sockcffi:
