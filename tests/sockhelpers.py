@@ -21,6 +21,36 @@ BY_NAME = ("gaierror", "herror", "timeout", "TimeoutError")
 JOIN = 10.0          # bound for every join/wait in the tests
 
 
+
+# --- hostile integers (the stdlib converts them once, by their value) ------
+
+class LyingInt(int):
+    """An int whose comparisons say it is tiny; only its value is true."""
+
+    def __lt__(self, other):
+        return True
+
+    def __le__(self, other):
+        return True
+
+    def __gt__(self, other):
+        return False
+
+    def __ge__(self, other):
+        return False
+
+    __hash__ = int.__hash__
+
+
+class IndexOnly:
+    """Not an int; ``__index__`` gives ``value``."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __index__(self):
+        return self.value
+
 def outcome(f, *args, **kwargs):
     """("ok", result) or ("err", exception class); classes that sockcffi
     defines itself are compared by name."""
