@@ -278,7 +278,7 @@ def test_group_and_level_lookups(query, key, field, expected, unknown):
     assert names == sorted(names)
     assert all(getattr(c, field) == key for c in members)
     with pytest.raises(KeyError):
-        list(query(unknown))
+        query(unknown)
 
 
 def test_by_value():
