@@ -21,6 +21,36 @@ BY_NAME = ("gaierror", "herror", "timeout", "TimeoutError")
 JOIN = 10.0          # bound for every join/wait in the tests
 
 
+
+# --- hostile integers (the stdlib converts them once, by their value) ------
+
+class LyingInt(int):
+    """An int whose comparisons say it is tiny; only its value is true."""
+
+    def __lt__(self, other):
+        return True
+
+    def __le__(self, other):
+        return True
+
+    def __gt__(self, other):
+        return False
+
+    def __ge__(self, other):
+        return False
+
+    __hash__ = int.__hash__
+
+
+class IndexOnly:
+    """Not an int; ``__index__`` gives ``value``."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __index__(self):
+        return self.value
+
 def outcome(f, *args, **kwargs):
     """("ok", result) or ("err", exception class); classes that sockcffi
     defines itself are compared by name."""
@@ -174,3 +204,23 @@ def run_module(*argv, env=None, **kwargs):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           universal_newlines=True, env=env, cwd=root,
                           timeout=300, **kwargs)
+
+
+# --- the suite tools (tools/conformance.py, stdlib_suites.py, ...) ---------
+
+def run_tool_json(argv, tmp_path, timeout):
+    """Run a tool ``argv`` (given ``--json FILE`` by this function) in
+    ``tmp_path``; (its output, the JSON document it wrote).  Fails the test
+    when it runs past ``timeout`` or writes no document."""
+    out = tmp_path / "tool.json"
+    try:
+        proc = subprocess.run(list(argv) + ["--json", str(out)],
+                              cwd=str(tmp_path), stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=timeout, universal_newlines=True)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail("%s did not finish in %ss:\n%s" % (
+            os.path.basename(argv[1]), timeout, (exc.output or "")[-5000:]))
+    assert out.exists(), "%s wrote no JSON (exit %s):\n%s" % (
+        os.path.basename(argv[1]), proc.returncode, proc.stdout[-5000:])
+    return proc, json.loads(out.read_text())
