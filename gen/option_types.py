@@ -20,6 +20,17 @@ Type spellings:
 Options not listed are C ints, as the stdlib's getsockopt() assumes.
 """
 
+# RFC 3678's protocol-independent multicast options: the same structs at
+# the IPv4 and the IPv6 level.
+MCAST_OPTIONS = {
+    "MCAST_JOIN_GROUP": "struct group_req",
+    "MCAST_LEAVE_GROUP": "struct group_req",
+    "MCAST_JOIN_SOURCE_GROUP": "struct group_source_req",
+    "MCAST_LEAVE_SOURCE_GROUP": "struct group_source_req",
+    "MCAST_BLOCK_SOURCE": "struct group_source_req",
+    "MCAST_UNBLOCK_SOURCE": "struct group_source_req",
+}
+
 # level -> {option: C type}
 OPTIONS = {
     "SOL_SOCKET": {
@@ -52,12 +63,7 @@ OPTIONS = {
         "IP_DROP_SOURCE_MEMBERSHIP": "struct ip_mreq_source",
         "IP_BLOCK_SOURCE": "struct ip_mreq_source",
         "IP_UNBLOCK_SOURCE": "struct ip_mreq_source",
-        "MCAST_JOIN_GROUP": "struct group_req",
-        "MCAST_LEAVE_GROUP": "struct group_req",
-        "MCAST_JOIN_SOURCE_GROUP": "struct group_source_req",
-        "MCAST_LEAVE_SOURCE_GROUP": "struct group_source_req",
-        "MCAST_BLOCK_SOURCE": "struct group_source_req",
-        "MCAST_UNBLOCK_SOURCE": "struct group_source_req",
+        **MCAST_OPTIONS,
         "IP_PKTOPTIONS": "bytes",
         "IP_OPTIONS": "bytes",
         "IP_LOCAL_PORT_RANGE": "uint32_t",
@@ -70,12 +76,7 @@ OPTIONS = {
         "IPV6_PKTINFO": "struct in6_pktinfo",
         "IPV6_MTUINFO": "struct ip6_mtuinfo",
         "IPV6_PATHMTU": "struct ip6_mtuinfo",
-        "MCAST_JOIN_GROUP": "struct group_req",
-        "MCAST_LEAVE_GROUP": "struct group_req",
-        "MCAST_JOIN_SOURCE_GROUP": "struct group_source_req",
-        "MCAST_LEAVE_SOURCE_GROUP": "struct group_source_req",
-        "MCAST_BLOCK_SOURCE": "struct group_source_req",
-        "MCAST_UNBLOCK_SOURCE": "struct group_source_req",
+        **MCAST_OPTIONS,
     },
     "IPPROTO_TCP": {
         "TCP_INFO": "struct tcp_info",

@@ -66,6 +66,7 @@ _unpack = ffi.unpack
 # The hot system calls, bound once (a global load instead of a lookup on
 # ``lib`` per call).
 _c_send = lib.send
+_DONTWAIT = lib.MSG_DONTWAIT
 _c_recv = lib.recv
 _c_recv_small = lib.sockcffi_recv_small
 _c_recvfrom_small = lib.sockcffi_recvfrom_small
@@ -421,6 +422,7 @@ class SocketType(MessageCalls, OptionCalls):
     _call_until = _seam.call_until
     _retry = _seam.retry
     _first_try_failed = _seam.first_try_failed
+    _call_first = _seam.call_first
 
     def _recv_into_until(self, view, deadline):
         """recv_into(view) in timeout mode within ``deadline`` (the deadline
@@ -434,6 +436,27 @@ class SocketType(MessageCalls, OptionCalls):
             n = self._call_until(deadline, READ, _recv_into_view, view,
                                  nbytes, 0)
         return n
+
+    def _send_until(self, data, deadline):
+        """send(data) of bytes in timeout mode within ``deadline`` (the
+        deadline of a longer call: sockcffi.tls's write): a first attempt
+        before any wait, then the seam."""
+        sent = _c_send(self._fd, data, len(data), 0)
+        if sent < 0:
+            self._first_try_failed()
+            sent = self._call_until(deadline, WRITE, _c_send, data, len(data),
+                                    0)
+        return sent
+
+    def _send_now(self, data):
+        """send(data) of bytes without waiting, whatever the socket's mode
+        (sockcffi.tls's reader): 0 when the kernel takes none now or the
+        call was interrupted (the caller waits, then tries again)."""
+        sent = _c_send(self._fd, data, len(data), _DONTWAIT)
+        if sent < 0:
+            self._first_try_failed()
+            return 0
+        return sent
 
     # -- receiving --
 
@@ -514,12 +537,8 @@ class SocketType(MessageCalls, OptionCalls):
                 return 0
             # A first attempt before any wait, as in recv(); its view too
             # is taken at the call.
-            n = _recv_into_view(self._fd, buffer, nbytes, flags)
-            if n < 0:
-                self._first_try_failed()
-                n = self._call_timed(READ, _recv_into_view, buffer, nbytes,
-                                     flags)
-            return n
+            return self._call_first(READ, _recv_into_view, buffer, nbytes,
+                                    flags)
         view = writable_buffer(buffer)
         try:
             nbytes = _into_length(view, nbytes, "recv_into",
@@ -666,11 +685,7 @@ class SocketType(MessageCalls, OptionCalls):
             # A first attempt before any wait, as in send(); each view is
             # taken at its call, after the wait for a retry (_send_view).
             data = stable_buffer(data)
-            sent = _send_view(self._fd, data, flags)
-            if sent < 0:
-                self._first_try_failed()
-                sent = self._call_timed(WRITE, _send_view, data, flags)
-            return sent
+            return self._call_first(WRITE, _send_view, data, flags)
         view = stable_view(data)
         try:
             sent = _c_send(self._fd, view, len(view), flags)

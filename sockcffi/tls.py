@@ -23,11 +23,17 @@ as before.  When ``ssl`` is imported after ``sys.modules['socket']`` became
 sockcffi, ``ssl.SSLSocket`` subclasses ``sockcffi.socket`` and wrapped
 sockets are sockcffi sockets end to end.
 
-How the ciphertext is read: one TLS record at a time, the 5-byte record
-header first and then exactly the length it announces -- the reads
-OpenSSL's own socket BIO makes.  Nothing past the record the SSL object asked
-for is taken from the kernel, so after ``unwrap()`` the cleartext that
-follows the peer's close_notify is still in the socket for the caller.
+How the ciphertext is read: one recv() of whatever the kernel holds (up to
+``_READ_AHEAD`` bytes) per readiness, the whole TLS records in it handed to
+the SSL object together and the start of the next kept for the next read --
+a record costs a fraction of a system call, not the two (header, then
+body) of OpenSSL's own socket BIO.  The shutdown reads as that BIO does,
+the 5-byte header first and then exactly the length it announces: nothing
+past the peer's close_notify is taken from the kernel, so after
+``unwrap()`` the cleartext that follows it is still in the socket for the
+caller.  (A peer that sends cleartext right behind its close_notify while
+this side is still in a read(), without waiting for this side's
+close_notify as ``unwrap()`` does, may have its first bytes taken with it.)
 
 Threads: one thread may read while another writes, as ``_ssl`` allows;
 how the locks keep the stream whole is in :class:`SocketTLS`'s docstring.
@@ -50,10 +56,9 @@ import weakref
 from time import monotonic
 
 from ._args import ssize, writable_octets
-from ._binding import lib
 from .errors import timeout as _timeout_error
 from .sockets import SocketType
-from .waiting import READ, WRITE, ready, wait
+from .waiting import READ, WRITE, wait
 
 __all__ = ["SocketTLS", "install", "uninstall", "installed"]
 
@@ -79,8 +84,9 @@ _MAX_BODY = 2 ** 14 + 256 + 2048
 _WRITE_CHUNK = 256 * 1024
 # One recv() when the framing is unknown (a peer that does not speak TLS).
 _UNFRAMED_READ = 16 * 1024
-# A send() that never waits, whatever the socket's mode (see _flush_now).
-_DONTWAIT = lib.MSG_DONTWAIT
+# The most a read takes from the kernel at once beyond the record being
+# received (a reader's buffer is this plus one record).
+_READ_AHEAD = 64 * 1024
 
 # Set by install() from the ssl module (imported then, not at the import of
 # this module, so that importing sockcffi.tls never binds ssl to the socket
@@ -178,13 +184,12 @@ class SocketTLS:
         # Records (or other pieces of ciphertext) handed to the incoming
         # BIO so far (counted under _lock).
         self._fills = 0
-        # The record being received: ``_have`` of its ``_need`` bytes (the
-        # header's 5 until it is known, then header and body) are in
-        # ``_record``.  ``_framed`` is False once the stream turns out not
-        # to be TLS records.
+        # Ciphertext received but not handed over yet: the first ``_have``
+        # bytes of ``_record``, the start of one record (see _fill_locked).
+        # ``_framed`` is False once the stream turns out not to be TLS
+        # records.
         self._record = None
         self._have = 0
-        self._need = _HEADER
         self._framed = True
         # True after a read() returned data (see read()).
         self._streaming = False
@@ -341,6 +346,12 @@ class SocketTLS:
         elif not length:
             return self._run("write", write_part, 0, 0, deadline=deadline)
         while done < length:
+            if done and deadline is not None and monotonic() >= deadline:
+                # The timeout passed while the kernel kept taking the
+                # ciphertext (sends are tried before any poll, so no wait
+                # saw it): the plaintext sent so far is the result, as for
+                # a partial send(), rather than encrypting on past it.
+                return done
             end = min(length, done + chunk)
             done += self._run("write", write_part, done, end,
                               deadline=deadline, flush=False)
@@ -385,9 +396,11 @@ class SocketTLS:
         reading = what == "read"
         if not reading and (self._output or self._unsent):
             self._flush(deadline, what)
-        if fill_first is not None:
-            # False (non-blocking, nothing there): the SSL object says so.
-            self._fill(deadline, what, fill_first)
+        # A non-blocking socket found empty just now: the SSL object says
+        # so, and is not given a second recv() that would fail the same
+        # way (redis-py checks every connection like this per command).
+        empty = (fill_first is not None
+                 and not self._fill(deadline, what, fill_first))
         lock = self._lock
         outgoing = self._outgoing
         while True:
@@ -402,8 +415,11 @@ class SocketTLS:
             except _ssl.SSLWantReadError:
                 if not reading:
                     self._flush(deadline, what)
+                if empty and self._fills == fills:
+                    raise
                 if not self._fill(deadline, what, fills):
                     raise
+                empty = False
                 continue
             except BaseException:
                 # An alert OpenSSL wrote before failing goes to the peer,
@@ -493,29 +509,26 @@ class SocketTLS:
             # either way, as it is for OpenSSL.
             SocketType.sendall(sock, data)
             return True
-        # Not released explicitly: the socket call may still hold an
-        # export of it when an exception leaves.
-        view = memoryview(data)
-        done = 0
-        total = len(view)
+        # Each send is tried before any poll (the kernel usually has room);
+        # in timeout mode the seam then waits within this operation's
+        # deadline, not a fresh timeout per send.
         try:
-            while done < total:
+            while data:
                 if timeout:
                     try:
-                        wait(sock.fileno(), WRITE, deadline)
+                        sent = SocketType._send_until(sock, data, deadline)
                     except _timeout_error:
                         raise self._timed_out(what, True) from None
-                try:
-                    done += SocketType.send(sock, view[done:])
-                except BlockingIOError:
-                    if timeout:
-                        continue
-                    if required:
-                        raise _want_write_error() from None
-                    return False
+                else:
+                    sent = SocketType._send_now(sock, data)
+                    if not sent:
+                        if required:
+                            raise _want_write_error() from None
+                        return False
+                data = data[sent:]
         finally:
-            if done < total:
-                self._unsent = bytes(view[done:])
+            if data:
+                self._unsent = data
         return True
 
     def _flush_now(self, sock):
@@ -531,15 +544,7 @@ class SocketTLS:
                     data = self._take()
                     if not data:
                         break
-                    try:
-                        if (SocketType.gettimeout(sock)
-                                and not ready(sock.fileno(), WRITE)):
-                            # Timeout mode: send() would wait for room.
-                            sent = 0
-                        else:
-                            sent = SocketType.send(sock, data, _DONTWAIT)
-                    except BlockingIOError:
-                        sent = 0
+                    sent = SocketType._send_now(sock, data)
                     if sent < len(data):
                         self._unsent = data[sent:]
                         return True
@@ -550,12 +555,13 @@ class SocketTLS:
         return False
 
     def _fill(self, deadline, what, fills):
-        """Receive ciphertext for the SSL object: the record being read, its
-        header first, handed over whole.  False when a non-blocking socket
-        has none to give; True after a record, a non-TLS header or the end
-        of the stream, or at once when another thread handed over
-        ciphertext since the SSL object was seen to need it (``_fills`` is
-        no longer ``fills``): the operation is run again first."""
+        """Receive ciphertext for the SSL object, handed over in whole
+        records (see the module docstring).  False when a non-blocking
+        socket has none to give; True after one record or more, a non-TLS
+        header or the end of the stream, or at once when another thread
+        handed over ciphertext since the SSL object was seen to need it
+        (``_fills`` is no longer ``fills``): the operation is run again
+        first."""
         lock = self._recv_lock
         if not lock.acquire(False):
             self._locked(lock, deadline, what, False)
@@ -587,7 +593,7 @@ class SocketTLS:
             # Allocated on first use: a connection that never reads holds
             # no buffer.
             record = self._record = memoryview(
-                bytearray(_HEADER + _MAX_BODY))
+                bytearray(_READ_AHEAD + _HEADER + _MAX_BODY))
         if not self._framed:
             n = self._receive(sock, timeout, deadline, what,
                               record[:_UNFRAMED_READ])
@@ -595,10 +601,30 @@ class SocketTLS:
                 return False
             self._hand_over(record[:n] if n else b"")
             return True
+        # The shutdown reads one record at a time: what follows the
+        # peer's close_notify stays in the kernel for the caller.
+        ahead = what != "shutdown"
+        have = self._have
         while True:
-            have, need = self._have, self._need
+            end, need = _whole_records(record, have)
+            if end:
+                with self._lock:
+                    self._incoming.write(record[:end])
+                    self._fills += 1
+                rest = have - end
+                if rest:
+                    # The start of the next record, kept for the next fill.
+                    record[:rest] = bytes(record[end:have])
+                self._have = rest
+                return True
+            if not need:
+                # Not TLS: the SSL object says so from what came.
+                self._hand_over(record[:have])
+                self._have = 0
+                self._framed = False
+                return True
             n = self._receive(sock, timeout, deadline, what,
-                              record[have:need])
+                              record[have:] if ahead else record[have:need])
             if n is None:
                 return False
             if not n:
@@ -611,26 +637,6 @@ class SocketTLS:
                 return True
             have += n
             self._have = have
-            if have < need:
-                continue
-            if need == _HEADER:
-                body = (record[3] << 8) | record[4]
-                if (record[0] not in _RECORD_TYPES or record[1] != 3
-                        or body > _MAX_BODY):
-                    # Not TLS: the SSL object says so from the header.
-                    self._hand_over(record[:_HEADER])
-                    self._have = 0
-                    self._framed = False
-                    return True
-                need = self._need = _HEADER + body
-                if body:
-                    continue
-            with self._lock:
-                self._incoming.write(record[:need])
-                self._fills += 1
-            self._have = 0
-            self._need = _HEADER
-            return True
 
     def _receive(self, sock, timeout, deadline, what, view):
         """recv_into(view) on the socket within the deadline; None when a
@@ -638,28 +644,44 @@ class SocketTLS:
         thread is sending is sent as the socket takes it meanwhile."""
         while True:
             owed = (self._output or self._unsent) and self._flush_now(sock)
-            if timeout and not owed and deadline is not None:
-                # Timeout mode with nothing to send: try the receive before
-                # polling (the body after a header is there already; the
-                # socket call used to poll again after this poll).
+            if owed and timeout != 0.0:
+                # Ciphertext the kernel would not take: wait for room to
+                # send it or for bytes to read, whichever comes first.
+                try:
+                    events = wait(sock.fileno(), READ | WRITE, deadline)
+                except _timeout_error:
+                    raise self._timed_out(what, False) from None
+                if not events & ~WRITE:
+                    continue
+            if timeout:
+                # A first attempt before any poll, then the seam within
+                # this operation's deadline.
                 try:
                     return SocketType._recv_into_until(sock, view, deadline)
                 except _timeout_error:
                     raise self._timed_out(what, False) from None
-            if timeout or (owed and timeout is None):
-                events = READ | WRITE if owed else READ
-                try:
-                    events = wait(sock.fileno(), events, deadline)
-                except _timeout_error:
-                    raise self._timed_out(what, False) from None
-                if owed and not events & ~WRITE:
-                    # Room to send, nothing to read yet.
-                    continue
             try:
                 return SocketType.recv_into(sock, view)
             except BlockingIOError:
-                if not timeout:
-                    return None
+                return None
+
+
+def _whole_records(record, have):
+    """(end, need) for the ciphertext in ``record[:have]``: the length of
+    the whole TLS records it starts with, and how long the record after
+    them is in all (header included; the header's 5 while it is not
+    complete; 0 when that header is not TLS framing)."""
+    end = 0
+    while have - end >= _HEADER:
+        body = (record[end + 3] << 8) | record[end + 4]
+        if (record[end] not in _RECORD_TYPES or record[end + 1] != 3
+                or body > _MAX_BODY):
+            return end, 0
+        size = _HEADER + body
+        if have - end < size:
+            return end, size
+        end += size
+    return end, _HEADER
 
 
 # --- socket failures, reported as the native socket mode reports them --------

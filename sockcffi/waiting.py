@@ -20,7 +20,8 @@ C call (tests/test_layout.py enforces it).  They hold, for every caller:
 A socket here is anything with ``_fd`` and ``_timeout`` (the socket object,
 or batch's view of a foreign socket).  Fast paths may make the first
 attempt inline and come here only when it failed (:func:`retry`; in
-timeout mode :func:`first_try_failed`, then :func:`call_timed`).
+timeout mode :func:`call_first`, or :func:`first_try_failed` and then
+:func:`call_timed`).
 """
 from errno import EAGAIN, EBADF, EINPROGRESS, EINTR, EISCONN, EWOULDBLOCK
 from math import ceil
@@ -163,6 +164,18 @@ def first_try_failed(sock):
     err = ffi.errno
     if err != EINTR and err != EAGAIN and err != EWOULDBLOCK:
         raise from_errno(err)
+
+
+def call_first(sock, events, function, *args):
+    """``function(fd, *args)`` in timeout mode, tried at once (the
+    descriptor is O_NONBLOCK, so it cannot block) and only after a failure
+    that says "would block" or "interrupted" (:func:`first_try_failed`)
+    through :func:`call_timed`."""
+    result = function(sock._fd, *args)
+    if result < 0:
+        first_try_failed(sock)
+        result = call_timed(sock, events, function, *args)
+    return result
 
 
 def call_fd(function, fd, *args):

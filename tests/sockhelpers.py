@@ -1,7 +1,9 @@
 """Shared helpers for the tests (not a test module): socket pairs,
 closing, threads, and running code in a child interpreter."""
+import io
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -9,12 +11,45 @@ import tempfile
 import textwrap
 import threading
 
+import pytest
+
 import sockcffi
+from sockcffi import inspector
 
 MODULES = {"stdlib": socket, "sockcffi": sockcffi}
 BY_NAME = ("gaierror", "herror", "timeout", "TimeoutError")
 JOIN = 10.0          # bound for every join/wait in the tests
 
+
+
+# --- hostile integers (the stdlib converts them once, by their value) ------
+
+class LyingInt(int):
+    """An int whose comparisons say it is tiny; only its value is true."""
+
+    def __lt__(self, other):
+        return True
+
+    def __le__(self, other):
+        return True
+
+    def __gt__(self, other):
+        return False
+
+    def __ge__(self, other):
+        return False
+
+    __hash__ = int.__hash__
+
+
+class IndexOnly:
+    """Not an int; ``__index__`` gives ``value``."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __index__(self):
+        return self.value
 
 def outcome(f, *args, **kwargs):
     """("ok", result) or ("err", exception class); classes that sockcffi
@@ -131,3 +166,61 @@ def run_child_json(code, timeout):
     """Run ``code`` (dedented) in a child; the JSON it prints last."""
     out = run_script_ok(["-c", textwrap.dedent(code)], timeout)
     return json.loads(out.splitlines()[-1])
+
+
+# --- the inspector's command line (test_targets, test_matrix) --------------
+
+def cross_compiler(target):
+    """Debian's compiler for a probe target (musl: musl-gcc)."""
+    return {"musl": "musl-gcc"}.get(target, target + "-gcc")
+
+
+def need_compiler(target):
+    """Skip without the target's compiler, or fail where the test run
+    installed them (SOCKCFFI_REQUIRE_CROSS=1, tools/run_tests.sh)."""
+    cc = cross_compiler(target)
+    if shutil.which(cc) is None:
+        if os.environ.get("SOCKCFFI_REQUIRE_CROSS") == "1":
+            pytest.fail("%s is not installed (tools/run_tests.sh installs "
+                        "it)" % cc)
+        pytest.skip("%s is not installed" % cc)
+
+
+def run_inspector(*argv):
+    """inspector.run(argv) -> (status, stdout text)."""
+    out = io.StringIO()
+    status = inspector.run(list(argv), out)
+    return status, out.getvalue()
+
+
+def run_module(*argv, env=None, **kwargs):
+    """``python -m sockcffi`` from the directory holding the installed
+    package (no gen/ there: the probe comes with the package, and that is
+    the sockcffi it runs); ``env`` instead of this process's environment."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(
+        sockcffi.__file__)))
+    env = dict(os.environ if env is None else env, PYTHONPATH=root)
+    return subprocess.run([sys.executable, "-m", "sockcffi"] + list(argv),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, env=env, cwd=root,
+                          timeout=300, **kwargs)
+
+
+# --- the suite tools (tools/conformance.py, stdlib_suites.py, ...) ---------
+
+def run_tool_json(argv, tmp_path, timeout):
+    """Run a tool ``argv`` (given ``--json FILE`` by this function) in
+    ``tmp_path``; (its output, the JSON document it wrote).  Fails the test
+    when it runs past ``timeout`` or writes no document."""
+    out = tmp_path / "tool.json"
+    try:
+        proc = subprocess.run(list(argv) + ["--json", str(out)],
+                              cwd=str(tmp_path), stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=timeout, universal_newlines=True)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail("%s did not finish in %ss:\n%s" % (
+            os.path.basename(argv[1]), timeout, (exc.output or "")[-5000:]))
+    assert out.exists(), "%s wrote no JSON (exit %s):\n%s" % (
+        os.path.basename(argv[1]), proc.returncode, proc.stdout[-5000:])
+    return proc, json.loads(out.read_text())

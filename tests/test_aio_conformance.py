@@ -2,12 +2,11 @@
 test modules, each run with asyncio's own loop and with sockcffi.aio's in
 child interpreters; every test passing with the first passes with the
 second.  The whole list runs with ``python tools/aio_conformance.py``."""
-import json
 import os
-import subprocess
 import sys
 
 import pytest
+from sockhelpers import run_tool_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOL = os.path.join(ROOT, "tools", "aio_conformance.py")
@@ -18,15 +17,10 @@ SHORT = ["test_buffered_proto", "test_protocols", "test_sock_lowlevel"]
 @pytest.mark.skipif(not sys.platform.startswith("linux"),
                     reason="sockcffi.aio's selector is epoll")
 def test_short_conformance(tmp_path):
-    out = tmp_path / "out.json"
-    argv = [sys.executable, TOOL, "--json", str(out),
-            "--total-timeout", "600"]
+    argv = [sys.executable, TOOL, "--total-timeout", "600"]
     for suite in SHORT:
         argv += ["--suite", suite]
-    proc = subprocess.run(argv, cwd=str(tmp_path), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True,
-                          timeout=1500)
-    doc = json.loads(out.read_text())
+    proc, doc = run_tool_json(argv, tmp_path, 1500)
     for result in doc["suites"]:
         for mode in ("stdlib", "sockcffi"):
             report = result["modes"][mode]

@@ -15,7 +15,8 @@ import sockcffi
 from sockcffi import batch, cmsg, waiting
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sockhelpers import JOIN, closing, fd_count, start_thread  # noqa: E402
+from sockhelpers import JOIN, IndexOnly, LyingInt, closing, fd_count  # noqa: E402
+from sockhelpers import start_thread  # noqa: E402
 
 S = sockcffi
 pytestmark = pytest.mark.skipif(not hasattr(S.socket, "recvmmsg"),
@@ -451,31 +452,11 @@ def test_arrays_are_kept_and_bounded(pair):
                for a in _buffers.batch_pool)
 
 
-class _LyingInt(int):
-    def __lt__(self, other):
-        return True
-
-    def __le__(self, other):
-        return True
-
-    def __gt__(self, other):
-        return False
-
-    def __ge__(self, other):
-        return False
-
+class _LyingInt(LyingInt):
     def __eq__(self, other):
         return True
 
     __hash__ = int.__hash__
-
-
-class _Index:
-    def __init__(self, value):
-        self.value = value
-
-    def __index__(self):
-        return self.value
 
 
 def test_hostile_integer_arguments(pair):
@@ -484,8 +465,8 @@ def test_hostile_integer_arguments(pair):
     tx.sendmmsg([(b"x" * 100, dest)] * 3, _LyingInt(0))
     got = []
     while len(got) < 3:
-        got += rx.recvmmsg(_LyingInt(3 - len(got)), _Index(10),
-                           _LyingInt(0), _Index(0))
+        got += rx.recvmmsg(_LyingInt(3 - len(got)), IndexOnly(10),
+                           _LyingInt(0), IndexOnly(0))
     assert [g[0] for g in got] == [b"x" * 10] * 3
     for bad in (_LyingInt(-1), _LyingInt(2 ** 70)):
         with pytest.raises((ValueError, OverflowError)):

@@ -8,12 +8,11 @@ reason each, in ``tools/conformance_exclusions.txt``.
 This takes about a minute per interpreter (both modes).  Set
 ``SOCKCFFI_SKIP_CONFORMANCE=1`` to skip it locally; CI runs it.
 """
-import json
 import os
-import subprocess
 import sys
 
 import pytest
+from sockhelpers import run_tool_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -29,20 +28,10 @@ MODE_TIMEOUT = 400
                     reason="SOCKCFFI_SKIP_CONFORMANCE=1: test_socket.py "
                            "conformance run skipped")
 def test_stdlib_test_socket_conformance(tmp_path):
-    out = tmp_path / "conformance.json"
-    cmd = [sys.executable, TOOL, "--compare", "--json", str(out),
-           "--total-timeout", str(MODE_TIMEOUT)]
-    try:
-        proc = subprocess.run(cmd, cwd=str(tmp_path), stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              timeout=RUN_TIMEOUT, universal_newlines=True)
-    except subprocess.TimeoutExpired as exc:
-        pytest.fail("conformance.py --compare did not finish in %ss:\n%s"
-                    % (RUN_TIMEOUT, (exc.output or "")[-5000:]))
+    proc, doc = run_tool_json(
+        [sys.executable, TOOL, "--compare", "--total-timeout",
+         str(MODE_TIMEOUT)], tmp_path, RUN_TIMEOUT)
     output = proc.stdout
-    assert out.exists(), "conformance.py wrote no JSON (exit %s):\n%s" % (
-        proc.returncode, output[-5000:])
-    doc = json.loads(out.read_text())
 
     stdlib = doc["modes"]["stdlib"]
     assert not stdlib["import_error"], output[-5000:]

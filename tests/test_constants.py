@@ -265,24 +265,20 @@ def test_groups_and_levels():
     assert set(groups) <= {g.name for g in catalogue.GROUPS}
 
 
-def test_in_group():
-    members = list(constants.in_group("socket_type"))
+@pytest.mark.parametrize("query, key, field, expected, unknown", [
+    (constants.in_group, "socket_type", "group",
+     ("SOCK_STREAM", "SOCK_DGRAM"), "no_such_group"),
+    (constants.at_level, "SOL_SOCKET", "level",
+     ("SO_TYPE", "SO_REUSEADDR"), "SOL_NOWHERE"),
+], ids=["in_group", "at_level"])
+def test_group_and_level_lookups(query, key, field, expected, unknown):
+    members = list(query(key))
     names = [c.name for c in members]
-    assert "SOCK_STREAM" in names and "SOCK_DGRAM" in names
+    assert set(expected) <= set(names)
     assert names == sorted(names)
-    assert all(c.group == "socket_type" for c in members)
+    assert all(getattr(c, field) == key for c in members)
     with pytest.raises(KeyError):
-        constants.in_group("no_such_group")
-
-
-def test_at_level():
-    options = list(constants.at_level("SOL_SOCKET"))
-    names = [c.name for c in options]
-    assert "SO_TYPE" in names and "SO_REUSEADDR" in names
-    assert names == sorted(names)
-    assert all(c.level == "SOL_SOCKET" for c in options)
-    with pytest.raises(KeyError):
-        constants.at_level("SOL_NOWHERE")
+        query(unknown)
 
 
 def test_by_value():

@@ -17,7 +17,7 @@ import sockcffi.resolver as resolver
 from sockcffi._binding import ffi, lib
 from sockcffi.addresses import from_sockaddr, new_storage, to_sockaddr
 
-from sockhelpers import outcome
+from sockhelpers import IndexOnly, LyingInt, outcome
 
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -291,38 +291,12 @@ def test_encode_unix(address):
 
 # --- receive sizes: hostile integers against the stdlib ----------------------
 
-class _LyingInt(int):
-    """Comparisons claim it is tiny; only its real value is honest."""
-
-    def __lt__(self, other):
-        return True
-
-    def __gt__(self, other):
-        return False
-
-    def __le__(self, other):
-        return True
-
-    def __ge__(self, other):
-        return False
-
-    __hash__ = int.__hash__
-
-
-class _IndexOnly:
-    def __init__(self, value):
-        self.value = value
-
-    def __index__(self):
-        return self.value
-
-
 # Sizes that only make the allocator work (gigabytes) are left out: they
 # test malloc, not the conversion.
 sizes = st.one_of(st.integers(-2 ** 70, -1), st.integers(0, 70000),
                   st.integers(2 ** 63 - 64, 2 ** 70),
                   st.sampled_from([0, 1, 16, 65536, 65537]))
-wrapped_sizes = st.one_of(sizes, sizes.map(_LyingInt), sizes.map(_IndexOnly))
+wrapped_sizes = st.one_of(sizes, sizes.map(LyingInt), sizes.map(IndexOnly))
 receive_calls = st.sampled_from(["recv", "recvfrom", "recv_into",
                                  "recvfrom_into", "recvmsg", "recvmsg_anc",
                                  "recvmsg_into_anc"])

@@ -93,6 +93,21 @@ CHILD = textwrap.dedent(r"""
             except BlockingIOError:
                 return out
 
+    def wait_started():
+        # An event set when sockcffi's call seam starts to wait (the
+        # stdlib has no hook: set at once, so the resize comes at once).
+        import sockcffi.waiting as seam
+        waiting = threading.Event()
+        if mod is sockcffi:
+            real_wait = seam.wait
+            def hooked(fd, events, deadline):
+                waiting.set()
+                return real_wait(fd, events, deadline)
+            seam.wait = hooked
+        else:
+            waiting.set()
+        return waiting
+
     def callback_case():
         if case in ("sendto_port", "sendmsg_port", "sendmmsg_port"):
             tx, rx = udp_pair()
@@ -126,7 +141,6 @@ CHILD = textwrap.dedent(r"""
     def waiting_case():
         # The sender waits (timeout mode, its send buffer full) while
         # another thread resizes the buffer, then drains the peer.
-        import sockcffi.waiting as seam
         stream = case == "wait_sendall"
         if stream:
             a, b = mod.socketpair()
@@ -143,15 +157,7 @@ CHILD = textwrap.dedent(r"""
         except BlockingIOError:
             pass
         a.settimeout(JOIN)
-        waiting = threading.Event()
-        if mod is sockcffi:
-            real_wait = seam.wait
-            def hooked(fd, events, deadline):
-                waiting.set()
-                return real_wait(fd, events, deadline)
-            seam.wait = hooked
-        else:
-            waiting.set()       # the stdlib has no hook: resize at once
+        waiting = wait_started()
         got = []
         def peer():
             waiting.wait(JOIN)
@@ -203,20 +209,11 @@ CHILD = textwrap.dedent(r"""
         # The kernel writes into the buffer: after a resize from the
         # caller's code (or, timed, by another thread during the wait) the
         # bytes must land in the buffer as it is, never in freed memory.
-        import sockcffi.waiting as seam
         a, b = mod.socketpair(mod.AF_UNIX, mod.SOCK_DGRAM)
         method = case[len("wait_"):] if case.startswith("wait_") else case
         if case.startswith("wait_"):
             b.settimeout(JOIN)
-            waiting = threading.Event()
-            if mod is sockcffi:
-                real_wait = seam.wait
-                def hooked(fd, events, deadline):
-                    waiting.set()
-                    return real_wait(fd, events, deadline)
-                seam.wait = hooked
-            else:
-                waiting.set()
+            waiting = wait_started()
             def peer():
                 waiting.wait(JOIN)
                 try:

@@ -19,7 +19,10 @@ import subprocess
 
 import pytest
 
-from sockcffi import inspector, matrix, matrix_page
+from sockcffi import matrix, matrix_page
+from sockhelpers import cross_compiler, run_module
+from sockhelpers import need_compiler as need
+from sockhelpers import run_inspector as run
 
 WINDOWS = ("x86_64-w64-mingw32", "i686-w64-mingw32")
 
@@ -55,25 +58,6 @@ WINSOCK = {"AF_INET": 2, "AF_INET6": 23, "SOL_SOCKET": 0xffff,
            "IPPROTO_IPV6": 41}
 
 
-def compiler(target):
-    return {"musl": "musl-gcc"}.get(target, target + "-gcc")
-
-
-def need(target):
-    cc = compiler(target)
-    if shutil.which(cc) is None:
-        if os.environ.get("SOCKCFFI_REQUIRE_CROSS") == "1":
-            pytest.fail("%s is not installed (tools/run_tests.sh installs "
-                        "it)" % cc)
-        pytest.skip("%s is not installed" % cc)
-
-
-def run(*argv):
-    out = io.StringIO()
-    status = inspector.run(list(argv), out)
-    return status, out.getvalue()
-
-
 def by_name(doc):
     return {r["name"]: r for r in doc["records"]}
 
@@ -93,7 +77,7 @@ def probed(target):
 
 def independent_values(target, names, headers, tmp_path):
     """{name: value} as the cross toolchain's objdump shows them."""
-    cc = compiler(target)
+    cc = cross_compiler(target)
     objdump = ("objdump" if target == "musl" else target + "-objdump")
     if shutil.which(objdump) is None:
         pytest.skip("%s is not installed" % objdump)
@@ -321,20 +305,6 @@ def test_page_made_from_json_alone(dumps):
 
 
 # ------------------------------------------------------------ errors
-
-def run_module(*argv):
-    """``python -m sockcffi`` from the directory holding the installed
-    package (so that is the sockcffi it runs)."""
-    import sys
-    import sockcffi
-    root = os.path.dirname(os.path.dirname(os.path.abspath(
-        sockcffi.__file__)))
-    env = dict(os.environ, PYTHONPATH=root)
-    return subprocess.run([sys.executable, "-m", "sockcffi"] + list(argv),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, env=env, cwd=root,
-                          timeout=300)
-
 
 def one_line_error(argv, fragment, tmp_path):
     """Exit 2, one line, and -o FILE neither replaced nor littered."""

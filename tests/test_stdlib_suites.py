@@ -7,12 +7,11 @@ that passes with the stdlib's socket must pass with sockcffi.  The whole
 list of suites is ``python tools/stdlib_suites.py`` (about 15 minutes per
 interpreter).  Set ``SOCKCFFI_SKIP_CONFORMANCE=1`` to skip locally.
 """
-import json
 import os
-import subprocess
 import sys
 
 import pytest
+from sockhelpers import run_tool_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOL = os.path.join(os.path.dirname(HERE), "tools", "stdlib_suites.py")
@@ -24,20 +23,10 @@ RUN_TIMEOUT = 10 * 60
                     reason="SOCKCFFI_SKIP_CONFORMANCE=1: stdlib suites "
                            "skipped")
 def test_stdlib_suites_subset(tmp_path):
-    out = tmp_path / "suites.json"
-    cmd = [sys.executable, TOOL, "--json", str(out), "--timeout", "60",
-           "--total-timeout", "240"]
+    cmd = [sys.executable, TOOL, "--timeout", "60", "--total-timeout", "240"]
     for suite in SUITES:
         cmd += ["--suite", suite]
-    try:
-        proc = subprocess.run(cmd, cwd=str(tmp_path), stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              timeout=RUN_TIMEOUT, universal_newlines=True)
-    except subprocess.TimeoutExpired as exc:
-        pytest.fail("stdlib_suites.py did not finish in %ss:\n%s"
-                    % (RUN_TIMEOUT, (exc.output or "")[-5000:]))
-    assert out.exists(), proc.stdout[-5000:]
-    doc = json.loads(out.read_text())
+    proc, doc = run_tool_json(cmd, tmp_path, RUN_TIMEOUT)
     problems = []
     for result in doc["suites"]:
         for mode, report in sorted(result["modes"].items()):

@@ -7,40 +7,19 @@ linux-libc-dev-*-cross, musl-tools).  A missing one skips its tests, unless
 SOCKCFFI_REQUIRE_CROSS=1 (set by tools/run_tests.sh) makes that a failure.
 """
 import importlib
-import io
 import json
 import os
 import platform
 import shutil
 import socket
 import subprocess
-import sys
 import time
 
 import pytest
 
 import sockcffi
 from sockcffi import constants, inspector, targets
-
-COMPILERS = {"mips-linux-gnu": "mips-linux-gnu-gcc",
-             "aarch64-linux-gnu": "aarch64-linux-gnu-gcc",
-             "musl": "musl-gcc"}
-
-
-def need(target):
-    cc = COMPILERS[target]
-    if shutil.which(cc) is None:
-        if os.environ.get("SOCKCFFI_REQUIRE_CROSS") == "1":
-            pytest.fail("%s is not installed (tools/run_tests.sh installs "
-                        "it)" % cc)
-        pytest.skip("%s is not installed" % cc)
-
-
-def run(*argv):
-    """inspector.run(argv) -> (status, stdout text)."""
-    out = io.StringIO()
-    status = inspector.run(list(argv), out)
-    return status, out.getvalue()
+from sockhelpers import need_compiler as need, run_inspector as run, run_module
 
 
 def probe_json(*argv):
@@ -59,28 +38,28 @@ def native():
     return doc
 
 
-@pytest.fixture(scope="module")
-def mips():
-    need("mips-linux-gnu")
-    status, doc = probe_json("--target", "mips-linux-gnu")
+def probed(target):
+    """The probe's JSON document for a cross target (skips without its
+    compiler)."""
+    need(target)
+    status, doc = probe_json("--target", target)
     assert status == 0
     return doc
+
+
+@pytest.fixture(scope="module")
+def mips():
+    return probed("mips-linux-gnu")
 
 
 @pytest.fixture(scope="module")
 def aarch64():
-    need("aarch64-linux-gnu")
-    status, doc = probe_json("--target", "aarch64-linux-gnu")
-    assert status == 0
-    return doc
+    return probed("aarch64-linux-gnu")
 
 
 @pytest.fixture(scope="module")
 def musl():
-    need("musl")
-    status, doc = probe_json("--target", "musl")
-    assert status == 0
-    return doc
+    return probed("musl")
 
 
 def dump(tmp_path, name, doc):
@@ -231,19 +210,6 @@ def test_selection_applies_to_the_target(mips):
 
 
 # ---------------------------------------------------------------- errors
-
-def run_module(*argv, env=None, **kwargs):
-    """``python -m sockcffi`` from the directory holding the installed
-    package (no gen/ there: the probe comes with the package); ``env``
-    instead of this process's environment."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(
-        sockcffi.__file__)))
-    env = dict(os.environ if env is None else env, PYTHONPATH=root)
-    return subprocess.run([sys.executable, "-m", "sockcffi"] + list(argv),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, env=env, cwd=root,
-                          timeout=300, **kwargs)
-
 
 def one_line_error(proc, fragment):
     assert proc.returncode == 2, proc.stderr

@@ -197,6 +197,118 @@ def test_https_client_and_server_on_sockcffi_1000_requests():
     assert out[1].strip() == "%r %r" % ([("sockcffi", kind)], [kind])
 
 
+# --- one deadline per operation ---------------------------------------------
+
+DEADLINE_CHILD = textwrap.dedent("""
+    import sys, sockcffi
+    sys.modules["socket"] = sockcffi
+    from sockcffi import tls
+    tls.install(memory_bio=True)    # this module's path, on PyPy too
+
+    import json, os, socket, ssl, threading, time
+
+    cert, limit = sys.argv[1], float(sys.argv[2])
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(cert)
+    cctx = ssl.create_default_context(cafile=cert)
+
+    def pair(buffers=None):
+        listener = socket.create_server(("127.0.0.1", 0))
+        a = socket.socket()
+        if buffers:
+            # Small kernel buffers: the peer's pace decides, not them.
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, buffers)
+            a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, buffers)
+        a.connect(listener.getsockname())
+        b, _ = listener.accept()
+        listener.close()
+        result = []
+        t = threading.Thread(target=lambda: result.append(
+            sctx.wrap_socket(b, server_side=True)))
+        t.start()
+        client = cctx.wrap_socket(a, server_hostname="localhost")
+        t.join(20)
+        return client, result[0]
+
+    def trickle(sock, step, stop, steps):
+        # The peer's raw descriptor, a little at a time: each receive or
+        # send of the client makes progress, none completes its operation.
+        raw = socket.socket(fileno=os.dup(sock.fileno()))
+        raw.setblocking(False)
+        try:
+            while True:
+                try:
+                    step(raw)
+                    steps.append(1)
+                except (BlockingIOError, ConnectionError):
+                    pass
+                if stop.wait(0.01):
+                    break
+        finally:
+            raw.close()
+
+    def timed(client, operation, step):
+        stop = threading.Event()
+        steps = []
+        peer = threading.Thread(target=trickle,
+                                args=(server, step, stop, steps), daemon=True)
+        if step is not None:
+            peer.start()
+        start = time.monotonic()
+        try:
+            outcome = "completed %s" % operation()
+        except socket.timeout:
+            outcome = "timeout"
+        elapsed = time.monotonic() - start
+        stop.set()
+        if step is not None:
+            peer.join(20)
+        return [outcome, elapsed, len(steps)]
+
+    out = {}
+    client, server = pair()
+    client.settimeout(limit)
+    out["recv_silent"] = timed(client, lambda: client.recv(10), None)
+    # A record that never completes: its header, then a byte at a time.
+    header = [b"\\x17\\x03\\x03\\x40\\x00"]
+
+    def one_byte(raw):
+        raw.send(header.pop() if header else b"x")
+    out["recv_trickle"] = timed(client, lambda: client.recv(10), one_byte)
+    client.close()
+    server.close()
+
+    client, server = pair(buffers=16384)
+    client.settimeout(limit)
+    # One write() of 8 MiB, its ciphertext taken 4 KiB at a time.
+    out["send_trickle"] = timed(client, lambda: client.send(b"y" * 2 ** 23),
+                                lambda raw: raw.recv(4096))
+    client.close()
+    server.close()
+    print(json.dumps(out))
+""")
+
+
+@needs_cert
+def test_a_read_or_write_keeps_to_its_timeout():
+    """settimeout(t) bounds a whole TLS read() or write(), however many
+    receives and sends it makes: a silent peer and a record arriving a
+    byte at a time end in socket.timeout after t and not much later (one
+    poll's rounding and a loaded machine's scheduling); a write of 8 MiB
+    that a reader drains as fast as it is encrypted stops at its timeout
+    too, with the timeout or the part sent (as a partial send())."""
+    limit = 0.3
+    out = json.loads(run_child(["-c", DEADLINE_CHILD, CERT, str(limit)]))
+    for name, (outcome, elapsed, steps) in out.items():
+        if name == "send_trickle" and outcome != "timeout":
+            assert 0 < int(outcome.split()[1]) < 2 ** 23, outcome
+        else:
+            assert outcome == "timeout", name
+        assert limit * 0.95 <= elapsed < limit + 0.25, (name, elapsed)
+        # The peer did its part while the operation ran.
+        assert steps > 3 or name == "recv_silent", (name, steps)
+
+
 # --- the installation, in this process ---------------------------------------
 
 def test_install_is_idempotent_and_uninstall_restores():

@@ -243,103 +243,54 @@ def case(klass, name, kind="diff"):
 
 def int_cases():
     """One ``diff`` case per (integer parameter, hostile value)."""
-    def run_recv(mod, v):
-        a, b = stream_pair(mod, b"hello")
-        try:
-            return outcome(lambda: a.recv(v))
-        finally:
-            closing(a, b)
+    def on_pair(make_pair, payload, call, bufsize=0):
+        """A runner: ``call(mod, a, v[, buf])`` on one end of a fresh pair
+        whose other end sent ``payload``; the outcome, and with a receive
+        buffer of ``bufsize`` bytes also what it then holds."""
+        def run(mod, v):
+            a, b = make_pair(mod, payload)
+            try:
+                if not bufsize:
+                    return outcome(lambda: call(mod, a, v))
+                buf = bytearray(bufsize)
+                return outcome(lambda: call(mod, a, v, buf)), bytes(buf)
+            finally:
+                closing(a, b)
+        return run
 
-    def run_recv_flags(mod, v):
-        a, b = stream_pair(mod, b"hello")
-        try:
-            return outcome(lambda: a.recv(5, v))
-        finally:
-            closing(a, b)
-
-    def run_recv_into(mod, v):
-        a, b = stream_pair(mod, b"x" * 8000)
-        buf = bytearray(16)
-        try:
-            r = outcome(lambda: a.recv_into(buf, v))
-            return r, bytes(buf)
-        finally:
-            closing(a, b)
-
-    def run_recvfrom(mod, v):
-        a, b = dgram_pair(mod, b"hello")
-        try:
-            return outcome(lambda: a.recvfrom(v))
-        finally:
-            closing(a, b)
-
-    def run_recvfrom_into(mod, v):
-        a, b = dgram_pair(mod, b"y" * 8000)
-        buf = bytearray(16)
-        try:
-            return outcome(lambda: a.recvfrom_into(buf, v)), bytes(buf)
-        finally:
-            closing(a, b)
-
-    def run_recvmsg(mod, v):
-        a, b = dgram_pair(mod, b"hello")
-        try:
-            return outcome(lambda: a.recvmsg(v))
-        finally:
-            closing(a, b)
-
-    def run_recvmsg_anc(mod, v):
-        a, b = dgram_pair(mod, b"hello")
-        try:
-            return outcome(lambda: a.recvmsg(16, v))
-        finally:
-            closing(a, b)
-
-    def run_recvmsg_into_anc(mod, v):
-        a, b = dgram_pair(mod, b"hello")
-        buf = bytearray(8)
-        try:
-            return outcome(lambda: a.recvmsg_into([buf], v)), bytes(buf)
-        finally:
-            closing(a, b)
-
-    def run_send_flags(mod, v):
-        a, b = stream_pair(mod)
-        try:
-            return outcome(lambda: a.send(b"abc", v))
-        finally:
-            closing(a, b)
-
-    def run_getsockopt_buflen(mod, v):
-        a, b = stream_pair(mod)
-        try:
-            return outcome(lambda: a.getsockopt(mod.SOL_SOCKET,
-                                                mod.SO_RCVBUF, v))
-        finally:
-            closing(a, b)
-
-    def run_getsockopt_level(mod, v):
-        a, b = stream_pair(mod)
-        try:
-            return outcome(lambda: a.getsockopt(v, mod.SO_RCVBUF))
-        finally:
-            closing(a, b)
-
-    def run_setsockopt_value(mod, v):
-        a, b = stream_pair(mod)
-        try:
-            return outcome(lambda: a.setsockopt(mod.SOL_SOCKET,
-                                                mod.SO_KEEPALIVE, v))
-        finally:
-            closing(a, b)
-
-    def run_setsockopt_optlen(mod, v):
-        a, b = stream_pair(mod)
-        try:
-            return outcome(lambda: a.setsockopt(mod.SOL_SOCKET,
-                                                mod.SO_KEEPALIVE, None, v))
-        finally:
-            closing(a, b)
+    run_recv = on_pair(stream_pair, b"hello", lambda m, a, v: a.recv(v))
+    run_recv_flags = on_pair(stream_pair, b"hello",
+                             lambda m, a, v: a.recv(5, v))
+    run_recv_into = on_pair(stream_pair, b"x" * 8000,
+                            lambda m, a, v, buf: a.recv_into(buf, v), 16)
+    run_recvfrom = on_pair(dgram_pair, b"hello",
+                           lambda m, a, v: a.recvfrom(v))
+    run_recvfrom_into = on_pair(dgram_pair, b"y" * 8000,
+                                lambda m, a, v, buf: a.recvfrom_into(buf, v),
+                                16)
+    run_recvmsg = on_pair(dgram_pair, b"hello", lambda m, a, v: a.recvmsg(v))
+    run_recvmsg_anc = on_pair(dgram_pair, b"hello",
+                              lambda m, a, v: a.recvmsg(16, v))
+    run_recvmsg_into_anc = on_pair(
+        dgram_pair, b"hello", lambda m, a, v, buf: a.recvmsg_into([buf], v),
+        8)
+    run_send_flags = on_pair(stream_pair, b"",
+                             lambda m, a, v: a.send(b"abc", v))
+    run_getsockopt_buflen = on_pair(
+        stream_pair, b"",
+        lambda m, a, v: a.getsockopt(m.SOL_SOCKET, m.SO_RCVBUF, v))
+    run_getsockopt_level = on_pair(
+        stream_pair, b"", lambda m, a, v: a.getsockopt(v, m.SO_RCVBUF))
+    run_setsockopt_value = on_pair(
+        stream_pair, b"",
+        lambda m, a, v: a.setsockopt(m.SOL_SOCKET, m.SO_KEEPALIVE, v))
+    run_setsockopt_optlen = on_pair(
+        stream_pair, b"",
+        lambda m, a, v: a.setsockopt(m.SOL_SOCKET, m.SO_KEEPALIVE, None, v))
+    run_shutdown = on_pair(stream_pair, b"", lambda m, a, v: a.shutdown(v))
+    run_settimeout = on_pair(
+        stream_pair, b"",
+        lambda m, a, v: (a.settimeout(v), a.gettimeout())[1])
 
     def run_listen(mod, v):
         s = mod.socket()
@@ -348,20 +299,6 @@ def int_cases():
             return outcome(lambda: s.listen(v))
         finally:
             s.close()
-
-    def run_shutdown(mod, v):
-        a, b = stream_pair(mod)
-        try:
-            return outcome(lambda: a.shutdown(v))
-        finally:
-            closing(a, b)
-
-    def run_settimeout(mod, v):
-        a, b = stream_pair(mod)
-        try:
-            return outcome(lambda: (a.settimeout(v), a.gettimeout())[1])
-        finally:
-            closing(a, b)
 
     def run_socket_type(mod, v):
         def make():

@@ -74,7 +74,6 @@ implementation.  A reason is mandatory.  Exclusions only affect
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -208,18 +207,14 @@ def main(argv=None):
         if regs and status == 0:
             status = 1
     if args.json:
-        doc = {"implementation": suite_runner.IMPLEMENTATION,
-               "python": platform.python_version(),
-               "executable": sys.executable,
-               "deselect": [{"pattern": p, "reason": r} for p, r in DESELECT]
-               + [{"pattern": p, "reason": "--deselect"}
-                  for p in args.deselect or []],
-               "exclusion_entries": n_entries,
-               "exclusions": exclusions,
-               "modes": {r["mode"]: r for r in reports},
-               "compare": verdict, "status": status}
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1, sort_keys=True)
+        suite_runner.write_report(
+            args.json,
+            deselect=[{"pattern": p, "reason": r} for p, r in DESELECT]
+            + [{"pattern": p, "reason": "--deselect"}
+               for p in args.deselect or []],
+            exclusion_entries=n_entries, exclusions=exclusions,
+            modes={r["mode"]: r for r in reports}, compare=verdict,
+            status=status)
     return status
 
 

@@ -28,7 +28,6 @@ off), and the few tests that reach the Internet are deselected in both
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -223,14 +222,10 @@ def run_all(tool, args, default_suites, run_one, summary):
         if r["compare"] and r["compare"]["regressions"] and status == 0:
             status = 1
     if args.json:
-        doc = {"implementation": suite_runner.IMPLEMENTATION,
-               "python": platform.python_version(),
-               "executable": sys.executable,
-               "exclusion_entries": n_entries,
-               "suites": results, "status": status}
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1, sort_keys=True)
+        suite_runner.write_report(args.json, exclusion_entries=n_entries,
+                                  suites=results, status=status)
     return status
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -108,6 +108,15 @@ def exclusion_lines(path):
             yield where, text, impl, reason
 
 
+def write_report(path, **fields):
+    """The tools' --json document: ``fields`` and the interpreter that
+    ran them."""
+    doc = dict(fields, implementation=IMPLEMENTATION,
+               python=platform.python_version(), executable=sys.executable)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1, sort_keys=True)
+
+
 def read_exclusions(path, module):
     """Return ({test_id: reason} for the running implementation, number of
     entries) from ``Class.test  # reason`` lines.

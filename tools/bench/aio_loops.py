@@ -25,6 +25,9 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 CHILD = os.path.join(HERE, "asyncio_child.py")
+sys.path.insert(0, HERE)
+
+from run import run_all  # noqa: E402
 
 WORKLOADS = ("streams", "protocol", "datagram")
 # column label -> asyncio_child.py mode
@@ -69,19 +72,6 @@ def run(args):
               flush=True)
 
 
-def run_all():
-    status = 0
-    for venv in (".venv-cpython", ".venv-pypy"):
-        python = os.path.join(ROOT, venv, "bin", "python")
-        if not os.path.exists(python):
-            print("(%s not found)" % venv)
-            status = 1
-            continue
-        status |= subprocess.call([python, os.path.abspath(__file__)] + [
-            a for a in sys.argv[1:] if a != "--all"])
-    return status
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--reps", type=int, default=3)
@@ -95,7 +85,7 @@ def main():
                    help="run under .venv-cpython and .venv-pypy in turn")
     args = p.parse_args()
     if args.all:
-        return run_all()
+        return run_all(__file__)
     run(args)
     return 0
 

@@ -167,8 +167,9 @@ def machine():
             "kernel": platform.release()}
 
 
-def run_all(args):
-    """Run this script under each project venv that exists."""
+def run_all(script):
+    """Run ``script`` with this command's arguments (less --all) under each
+    project venv that exists (also aio_loops.py's --all)."""
     status = 0
     for venv in (".venv-cpython", ".venv-pypy"):
         python = os.path.join(ROOT, venv, "bin", "python")
@@ -176,7 +177,7 @@ def run_all(args):
             print("(%s not found: run tools/run_tests.sh first)" % venv)
             status = 1
             continue
-        argv = [python, os.path.abspath(__file__)] + [
+        argv = [python, os.path.abspath(script)] + [
             a for a in sys.argv[1:] if a != "--all"]
         status |= subprocess.call(argv)
     return status
@@ -194,7 +195,7 @@ def main():
                    help="run under .venv-cpython and .venv-pypy in turn")
     args = p.parse_args()
     if args.all:
-        return run_all(args)
+        return run_all(__file__)
     info = machine()
     print("# %(interpreter)s on %(machine)s, %(cpus)s CPUs, Linux "
           "%(kernel)s" % info)
