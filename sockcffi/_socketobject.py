@@ -75,12 +75,11 @@ _c_recvfrom = lib.recvfrom
 
 # Receive buffers come from free lists (sockcffi._buffers).
 _pool_pop, _pool_push = _buffers.small_pool.pop, _buffers.small_pool.append
-_take_buffer = _buffers.take_buffer
+_take_buffer, _give_back = _buffers.take_buffer, _buffers.give_back
 _new_small = _buffers.new_small
-_give_back = _buffers.give_back
-_new_storage = _addresses.new_storage
-_from_sockaddr = _addresses.from_sockaddr
-_to_sockaddr = _addresses.to_sockaddr
+# Socket addresses (sockcffi.addresses).
+_new_storage, _from_sockaddr, _to_sockaddr = (
+    _addresses.new_storage, _addresses.from_sockaddr, _addresses.to_sockaddr)
 # recvfrom()'s sender addresses: reusable names (sockcffi._buffers; the
 # short path pops and pushes the list inline) and a decode cache (see
 # sockcffi.addresses); a call that raises just drops its name.
