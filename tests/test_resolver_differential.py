@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import sockcffi
-from sockcffi import resolver
+from sockcffi import _buffers, resolver
 
 import gai_cases
 from sockhelpers import JOIN
@@ -140,17 +140,22 @@ def test_getaddrinfo_generated(host, port, family, kind, proto, flags):
 def test_getaddrinfo_overflowing_pool(monkeypatch):
     # arrays too small for the result: the list is kept and laid out again
     # in arrays of the size it needs, then freed
-    monkeypatch.setattr(resolver, "_AI_RECORDS", 1)
-    monkeypatch.setattr(resolver, "_AI_CANON", 1)
-    monkeypatch.setattr(resolver, "_free_outs", [])
-    for args in [("127.0.0.1", 80), ("::1", None, 0, 0, 0,
-                                     socket.AI_CANONNAME),
-                 ("localhost", 80, 0, 0, 0, socket.AI_CANONNAME),
-                 (None, 0, 0, 0, 0, socket.AI_PASSIVE),
-                 ("127.0.0.1", 80, socket.AF_INET, socket.SOCK_STREAM)]:
-        assert resolver.getaddrinfo(*args) == socket.getaddrinfo(*args)
-    # only arrays of the configured size go back to the pool
-    assert all(out.n == 1 for out, *_ in resolver._free_outs)
+    monkeypatch.setattr(_buffers, "ADDRINFO_RECORDS", 1)
+    monkeypatch.setattr(_buffers, "ADDRINFO_CANON", 1)
+    pool = _buffers.addrinfo_pool       # bound by resolver: emptied in place
+    kept = pool[:]
+    del pool[:]
+    try:
+        for args in [("127.0.0.1", 80), ("::1", None, 0, 0, 0,
+                                         socket.AI_CANONNAME),
+                     ("localhost", 80, 0, 0, 0, socket.AI_CANONNAME),
+                     (None, 0, 0, 0, 0, socket.AI_PASSIVE),
+                     ("127.0.0.1", 80, socket.AF_INET, socket.SOCK_STREAM)]:
+            assert resolver.getaddrinfo(*args) == socket.getaddrinfo(*args)
+        # only arrays of the configured size go back to the pool
+        assert pool and all(arrays.out.n == 1 for arrays in pool)
+    finally:
+        pool[:] = kept
 
 
 def test_getaddrinfo_threads_share_the_pool():
