@@ -326,10 +326,8 @@ def test_write_flow_control(loop):
 
 def test_read_flow_control_and_half_close(loop):
     async def main():
-        a, b = socket.socketpair()
         proto = Recorder(loop)
-        transport, _ = await loop.create_unix_connection(
-            lambda: proto, sock=a)
+        transport, b = await on_socketpair(loop, proto)
         transport.pause_reading()
         assert not transport.is_reading()
         b.sendall(b"hello")
@@ -478,11 +476,9 @@ def test_exception_handler_and_context(loop):
 
 def test_closed_transport_never_touches_reused_descriptor(loop):
     async def main():
-        a, b = socket.socketpair()
-        fd = a.fileno()
         proto = Recorder(loop)
-        transport, _ = await loop.create_unix_connection(
-            lambda: proto, sock=a)
+        transport, b = await on_socketpair(loop, proto)
+        fd = transport.get_extra_info("socket").fileno()
         b.sendall(b"pending")           # a read is pending ...
         transport.close()               # ... when the transport closes
         await proto.lost

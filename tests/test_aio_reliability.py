@@ -156,10 +156,8 @@ def test_unix_peer_gone_under_full_write_buffer(loop):
     connection_lost once, with a ConnectionError (a Unix socket's writer
     gets EPIPE or ECONNRESET), and the loop does not hang."""
     async def main():
-        a, b = socket.socketpair()
         proto = Recorder(loop)
-        transport, _ = await loop.create_unix_connection(
-            lambda: proto, sock=a)
+        transport, b = await test_aio.on_socketpair(loop, proto)
         while not proto.paused:
             transport.write(b"x" * 65536)
         b.close()
@@ -274,11 +272,9 @@ def test_aborted_writer_never_writes_to_reused_number(loop):
     gets only its own bytes, its reader callback fires, and the old
     protocol sees nothing more."""
     async def main():
-        a, b = socket.socketpair()
-        fd = a.fileno()
         proto = Recorder(loop)
-        transport, _ = await loop.create_unix_connection(
-            lambda: proto, sock=a)
+        transport, b = await test_aio.on_socketpair(loop, proto)
+        fd = transport.get_extra_info("socket").fileno()
         while not proto.paused:
             transport.write(b"w" * 65536)
         b.sendall(b"pending")
