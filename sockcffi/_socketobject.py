@@ -422,30 +422,22 @@ class SocketType(MessageCalls, OptionCalls):
     _retry = _seam.retry
     _first_try_failed = _seam.first_try_failed
     _call_first = _seam.call_first
+    _call_first_until = _seam.call_first_until
 
     def _recv_into_until(self, view, deadline):
         """recv_into(view) in timeout mode within ``deadline`` (the deadline
         of a longer call: sockcffi.tls's read): a first attempt before any
         wait, then the seam.  ``view`` is the caller's own writable
         memoryview; its C view is taken at each call."""
-        nbytes = len(view)
-        n = _recv_into_view(self._fd, view, nbytes, 0)
-        if n < 0:
-            self._first_try_failed()
-            n = self._call_until(deadline, READ, _recv_into_view, view,
-                                 nbytes, 0)
-        return n
+        return self._call_first_until(deadline, READ, _recv_into_view, view,
+                                      len(view), 0)
 
     def _send_until(self, data, deadline):
         """send(data) of bytes in timeout mode within ``deadline`` (the
         deadline of a longer call: sockcffi.tls's write): a first attempt
         before any wait, then the seam."""
-        sent = _c_send(self._fd, data, len(data), 0)
-        if sent < 0:
-            self._first_try_failed()
-            sent = self._call_until(deadline, WRITE, _c_send, data, len(data),
-                                    0)
-        return sent
+        return self._call_first_until(deadline, WRITE, _c_send, data,
+                                      len(data), 0)
 
     def _send_now(self, data):
         """send(data) of bytes without waiting, whatever the socket's mode

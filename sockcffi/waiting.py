@@ -178,6 +178,17 @@ def call_first(sock, events, function, *args):
     return result
 
 
+def call_first_until(sock, deadline, events, function, *args):
+    """:func:`call_first` within the deadline of a longer call (sockcffi.tls's
+    read and write): the wait after a failed first try is
+    :func:`call_until`'s."""
+    result = function(sock._fd, *args)
+    if result < 0:
+        first_try_failed(sock)
+        result = call_until(sock, deadline, events, function, *args)
+    return result
+
+
 def call_fd(function, fd, *args):
     """``function(fd, *args)`` on a bare descriptor (a call that does not
     wait: getsockopt/setsockopt of the options module), retried on EINTR;
