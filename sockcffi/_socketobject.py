@@ -468,13 +468,16 @@ class SocketType(MessageCalls, OptionCalls):
                 buf = _pool_pop()
             except IndexError:
                 buf = _new_small()
+            # The mode is the one at the call (as the stdlib's): another
+            # thread's settimeout() after the first try changes nothing.
+            timeout = self._timeout
             try:
                 n = _c_recv_small(self._fd, buf, bufsize)
                 if n == -1:
-                    if self._timeout:
+                    if timeout:
                         self._first_try_failed()
-                        n = self._call_timed(READ, _c_recv_small, buf,
-                                             bufsize)
+                        n = self._call_until(monotonic() + timeout, READ,
+                                             _c_recv_small, buf, bufsize)
                     else:
                         n = self._retry(_c_recv_small, buf, bufsize)
             except BaseException:
@@ -651,12 +654,13 @@ class SocketType(MessageCalls, OptionCalls):
         # flags -- takes the short way, in timeout mode with a first
         # attempt before any wait, as in recv().
         if data.__class__ is bytes and flags is _NO_FLAGS:
+            timeout = self._timeout         # the mode at the call, as recv()
             sent = _c_send(self._fd, data, len(data), 0)
             if sent < 0:
-                if self._timeout:
+                if timeout:
                     self._first_try_failed()
-                    return self._call_timed(WRITE, _c_send, data, len(data),
-                                            0)
+                    return self._call_until(monotonic() + timeout, WRITE,
+                                            _c_send, data, len(data), 0)
                 return self._retry(_c_send, data, len(data), 0)
             return sent
         return self._send(data, flags)
@@ -696,6 +700,7 @@ class SocketType(MessageCalls, OptionCalls):
         if flags.__class__ is not int:
             flags = c_int(flags)
         done = 0
+        timeout = self._timeout             # the mode at the call, as recv()
         if data.__class__ is bytes:
             # Fast path: exact bytes go to send() as they are, in timeout
             # mode too before any wait (_first_try_failed); a view is only
@@ -703,7 +708,7 @@ class SocketType(MessageCalls, OptionCalls):
             total = len(data)
             sent = _c_send(self._fd, data, total, flags)
             if sent < 0:
-                if self._timeout:
+                if timeout:
                     self._first_try_failed()
                     sent = 0
                 else:
@@ -712,10 +717,10 @@ class SocketType(MessageCalls, OptionCalls):
                 return None
             done = sent
         data = stable_buffer(data)
-        if self._timeout:
+        if timeout:
             # Timeout mode waits between chunks: each chunk's view is taken
             # after its wait (_send_more), within one deadline.
-            deadline = monotonic() + self._timeout
+            deadline = monotonic() + timeout
             progress = [done]
             while self._call_until(deadline, WRITE, _send_more, data,
                                    progress, flags):
